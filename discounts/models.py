@@ -1,0 +1,110 @@
+"""Discount codes. A code is for a whole event (``used_for=event``) or for the tickets attached to it."""
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+from django.db.models.functions import Lower
+from django.utils import timezone
+
+
+class DiscountType(models.TextChoices):
+    AMOUNT = "amount", "Amount"
+    PERCENT = "percent", "Percent"
+
+
+class UsedFor(models.TextChoices):
+    EVENT = "event", "Every paid ticket of the event"
+    TICKET = "ticket", "The tickets attached to the code"
+
+
+class DiscountCodeQuerySet(models.QuerySet):
+    def managed_by(self, user) -> "DiscountCodeQuerySet":
+        from eventsite.models import Event
+
+        if user.is_authenticated and user.is_active and user.is_superuser:
+            return self
+        return self.filter(event__in=Event.objects.managed_by(user).values("pk"))
+
+    def with_code(self, code: str) -> "DiscountCodeQuerySet":
+        """Case-insensitive match that uses the ``Lower(code), event`` unique index."""
+        return self.alias(code_lower=Lower("code")).filter(code_lower=Lower(models.Value(code)))
+
+
+class DiscountCode(models.Model):
+    code = models.CharField(max_length=100)
+    discount_url = models.URLField(max_length=500, blank=True)
+    value = models.DecimalField(max_digits=12, decimal_places=2)
+    type = models.CharField(max_length=16, choices=DiscountType.choices, default=DiscountType.AMOUNT)
+    is_active = models.BooleanField(default=True)
+    tickets_number = models.PositiveIntegerField(
+        null=True, blank=True, help_text="How many tickets may be sold with this code; empty means unlimited."
+    )
+    min_quantity = models.PositiveIntegerField(default=1)
+    max_quantity = models.PositiveIntegerField(null=True, blank=True, help_text="Empty means unlimited.")
+    valid_from = models.DateTimeField(default=timezone.now)
+    valid_till = models.DateTimeField(null=True, blank=True)
+    used_for = models.CharField(max_length=16, choices=UsedFor.choices)
+    event = models.ForeignKey("eventsite.Event", on_delete=models.CASCADE, related_name="discount_codes")
+    marketer = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="discount_codes",
+        help_text="The user who created the code.",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = DiscountCodeQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["event_id", "id"]
+        constraints = [
+            models.UniqueConstraint(Lower("code"), "event", name="discountcode_code_unique_per_event_ci"),
+            models.CheckConstraint(condition=Q(value__gt=0), name="discountcode_value_positive"),
+            models.CheckConstraint(
+                condition=~Q(type=DiscountType.PERCENT) | Q(value__lte=100), name="discountcode_percent_le_100"
+            ),
+            models.CheckConstraint(condition=Q(type__in=DiscountType.values), name="discountcode_type_valid"),
+            models.CheckConstraint(condition=Q(used_for__in=UsedFor.values), name="discountcode_used_for_valid"),
+            models.CheckConstraint(condition=Q(min_quantity__gte=1), name="discountcode_min_quantity_positive"),
+            models.CheckConstraint(
+                condition=Q(max_quantity__isnull=True) | Q(min_quantity__lte=F("max_quantity")),
+                name="discountcode_min_quantity_le_max",
+            ),
+            models.CheckConstraint(
+                condition=Q(tickets_number__isnull=True)
+                | Q(max_quantity__isnull=True)
+                | Q(tickets_number__gte=F("max_quantity")),
+                name="discountcode_tickets_number_ge_max_quantity",
+            ),
+            models.CheckConstraint(
+                condition=Q(valid_till__isnull=True) | Q(valid_from__lt=F("valid_till")),
+                name="discountcode_validity_ordered",
+            ),
+            models.CheckConstraint(condition=~Q(code=""), name="discountcode_code_not_empty"),
+        ]
+
+    def __str__(self) -> str:
+        return self.code
+
+    def validate_constraints(self, exclude=None):
+        """Skipped in ``full_clean``: the rules module checks the same things with one message per rule.
+
+        The constraints stay in the database as the last guard against a write that bypasses the rules.
+        """
+
+    @property
+    def is_percent(self) -> bool:
+        return self.type == DiscountType.PERCENT
+
+    @property
+    def takes_tickets(self) -> bool:
+        return self.used_for == UsedFor.TICKET
+
+    def formatted_value(self) -> str:
+        if self.is_percent:
+            return f"{self.value.normalize():f} %"
+        return f"{self.value.quantize(Decimal('0.01'))} {self.event.payment_currency}"

@@ -1,0 +1,315 @@
+"""The rules of discount codes and their tickets: the one place that decides them.
+
+Admin forms, API views and management commands all call these functions; none of them repeats a rule.
+Writes are atomic and lock what they check (the code row, then its tickets in primary-key order), so two
+requests cannot both attach the same ticket, and every batch is all-or-nothing with bulk queries.
+"""
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from django.db import transaction
+
+from tickets.models import Ticket, TicketType
+
+from .errors import Kind, Problem, raise_if
+from .models import DiscountCode, DiscountType, UsedFor
+
+# One message per rule. Tests import these; the admin and the API show them unchanged.
+USED_FOR_INVALID = "Say what the code is for: “event” (every paid ticket) or “ticket” (the tickets attached to it)."
+CODE_BLANK = "A code needs at least one character."
+CODE_TOO_LONG = "A code has at most 100 characters."
+CODE_WHITESPACE = "A code may not contain white space."
+CODE_TAKEN = "The code “{code}” is already used in this event (letter case does not count)."
+VALUE_NOT_POSITIVE = "The value must be more than 0."
+PERCENT_OUT_OF_RANGE = "A percent value must be more than 0 and at most 100."
+AMOUNT_ABOVE_PRICE = "{value} off is more than the price of “{ticket}” ({price})."
+MIN_ABOVE_MAX = "The minimum quantity may not be more than the maximum quantity."
+MIN_QUANTITY_BELOW_ONE = "The minimum quantity is at least 1."
+TICKETS_NUMBER_BELOW_MAX = "The number of tickets the code may be used for may not be less than its maximum quantity."
+VALID_TILL_NOT_AFTER_FROM = "A code must end after it starts (valid till after valid from)."
+NOT_A_TICKET_CODE = "“{code}” applies to every paid ticket of its event; only a code for tickets takes tickets."
+TICKET_OF_OTHER_EVENT = "“{ticket}” belongs to another event than “{code}”."
+FREE_TICKET = "“{ticket}” is free; a free ticket takes no discount code."
+TICKET_HAS_OTHER_CODE = "“{ticket}” already has the code “{other}”; detach it there first."
+USED_FOR_FIXED = "What a code is for cannot change after it is created; create a new code instead."
+EVENT_FIXED = "A code cannot move to another event; create a new code there instead."
+
+MAX_CODE_LENGTH = 100
+
+
+@dataclass(frozen=True)
+class Terms:
+    """What a code promises, whether or not it is saved yet; the unit the term rules check."""
+
+    type: str
+    value: Decimal | None
+    used_for: str | None
+    min_quantity: int | None
+    max_quantity: int | None
+    tickets_number: int | None
+    valid_from: datetime | None
+    valid_till: datetime | None
+
+    @classmethod
+    def of(cls, code: DiscountCode) -> "Terms":
+        return cls(
+            type=code.type,
+            value=_decimal(code.value),
+            used_for=code.used_for,
+            min_quantity=code.min_quantity,
+            max_quantity=code.max_quantity,
+            tickets_number=code.tickets_number,
+            valid_from=code.valid_from,
+            valid_till=code.valid_till,
+        )
+
+
+def _decimal(value) -> Decimal | None:
+    if value is None or isinstance(value, Decimal):
+        return value
+    return Decimal(str(value))
+
+
+def code_text_problems(code: str | None) -> list[Problem]:
+    if code is None or code == "":
+        return [Problem("code", CODE_BLANK, "code_blank")]
+    problems = []
+    if len(code) > MAX_CODE_LENGTH:
+        problems.append(Problem("code", CODE_TOO_LONG, "code_too_long"))
+    if any(ch.isspace() for ch in code) or "\x00" in code:
+        problems.append(Problem("code", CODE_WHITESPACE, "code_whitespace"))
+    return problems
+
+
+def code_uniqueness_problems(*, event_id: int, code: str, exclude_pk: int | None = None) -> list[Problem]:
+    clash = DiscountCode.objects.filter(event_id=event_id).with_code(code)
+    if exclude_pk is not None:
+        clash = clash.exclude(pk=exclude_pk)
+    if clash.exists():
+        return [Problem("code", CODE_TAKEN.format(code=code), "code_taken", Kind.CONFLICT)]
+    return []
+
+
+def terms_problems(terms: Terms) -> list[Problem]:
+    """Rules a code's terms obey on their own, without looking at tickets."""
+    problems = []
+    if terms.used_for not in UsedFor.values:
+        problems.append(Problem("used_for", USED_FOR_INVALID, "used_for_invalid"))
+    if terms.value is not None:
+        if terms.type == DiscountType.PERCENT and not (Decimal("0") < terms.value <= Decimal("100")):
+            problems.append(Problem("value", PERCENT_OUT_OF_RANGE, "percent_out_of_range"))
+        elif terms.value <= 0:
+            problems.append(Problem("value", VALUE_NOT_POSITIVE, "value_not_positive"))
+    if terms.min_quantity is not None and terms.min_quantity < 1:
+        problems.append(Problem("min_quantity", MIN_QUANTITY_BELOW_ONE, "min_quantity_below_one"))
+    if terms.max_quantity is not None and terms.min_quantity is not None and terms.min_quantity > terms.max_quantity:
+        problems.append(Problem("min_quantity", MIN_ABOVE_MAX, "min_quantity_above_max"))
+    if (
+        terms.tickets_number is not None
+        and terms.max_quantity is not None
+        and terms.tickets_number < terms.max_quantity
+    ):
+        problems.append(Problem("tickets_number", TICKETS_NUMBER_BELOW_MAX, "tickets_number_below_max"))
+    if terms.valid_from and terms.valid_till and terms.valid_till <= terms.valid_from:
+        problems.append(Problem("valid_till", VALID_TILL_NOT_AFTER_FROM, "valid_till_not_after_from"))
+    return problems
+
+
+def ticket_problems(*, code: DiscountCode, ticket: Ticket, terms: Terms | None = None) -> list[Problem]:
+    """Whether this ticket may carry this code: the rule for "can this ticket take this code"."""
+    terms = terms or Terms.of(code)
+    if terms.used_for != UsedFor.TICKET:
+        return [Problem("tickets", NOT_A_TICKET_CODE.format(code=code.code), "not_a_ticket_code")]
+    if ticket.event_id != code.event_id:
+        return [Problem("tickets", TICKET_OF_OTHER_EVENT.format(ticket=ticket.name, code=code.code), "other_event")]
+    if ticket.type == TicketType.FREE:
+        return [Problem("tickets", FREE_TICKET.format(ticket=ticket.name), "free_ticket")]
+    if ticket.discount_code_id is not None and ticket.discount_code_id != code.pk:
+        other = ticket.discount_code.code if ticket.discount_code else str(ticket.discount_code_id)
+        return [
+            Problem(
+                "tickets",
+                TICKET_HAS_OTHER_CODE.format(ticket=ticket.name, other=other),
+                "ticket_has_other_code",
+                Kind.CONFLICT,
+            )
+        ]
+    return amount_problems(terms=terms, ticket_name=ticket.name, ticket_type=ticket.type, price=ticket.price)
+
+
+def amount_problems(*, terms: Terms, ticket_name: str, ticket_type: str, price: Decimal) -> list[Problem]:
+    """An amount code may not take more than the price of a paid ticket it applies to.
+
+    Donation tickets are left out: the buyer names their price, and pricing caps the discount at it.
+    """
+    if terms.type != DiscountType.AMOUNT or terms.value is None or ticket_type != TicketType.PAID:
+        return []
+    if terms.value > price:
+        return [
+            Problem(
+                "value",
+                AMOUNT_ABOVE_PRICE.format(value=terms.value, ticket=ticket_name, price=price),
+                "amount_above_price",
+            )
+        ]
+    return []
+
+
+def _locked_tickets(tickets: Iterable[Ticket | int]) -> list[Ticket]:
+    ids = sorted({t.pk if isinstance(t, Ticket) else int(t) for t in tickets})
+    if not ids:
+        return []
+    return list(
+        Ticket.objects.select_for_update(of=("self",))
+        .select_related("discount_code")
+        .filter(pk__in=ids)
+        .order_by("pk")
+    )
+
+
+def _lock_code(code: DiscountCode) -> DiscountCode:
+    return DiscountCode.objects.select_for_update().get(pk=code.pk)
+
+
+def attached_problems(*, code: DiscountCode, terms: Terms) -> list[Problem]:
+    """Re-check the tickets already attached when the terms change (one aggregate query)."""
+    if code.pk is None:
+        return []
+    if terms.used_for != UsedFor.TICKET:
+        return []
+    if terms.type != DiscountType.AMOUNT or terms.value is None:
+        return []
+    cheapest = (
+        code.tickets.filter(type=TicketType.PAID).order_by("price", "pk").values("name", "type", "price").first()
+    )
+    if cheapest is None:
+        return []
+    return amount_problems(
+        terms=terms, ticket_name=cheapest["name"], ticket_type=cheapest["type"], price=cheapest["price"]
+    )
+
+
+@transaction.atomic
+def attach_tickets(*, code: DiscountCode, tickets: Iterable[Ticket | int]) -> list[Ticket]:
+    """Attach tickets to a ticket code, all or none. Tickets already attached to this code stay as they are."""
+    code = _lock_code(code)
+    locked = _locked_tickets(tickets)
+    terms = Terms.of(code)
+    problems = [p for ticket in locked for p in ticket_problems(code=code, ticket=ticket, terms=terms)]
+    if terms.used_for != UsedFor.TICKET and locked:
+        problems = [Problem("tickets", NOT_A_TICKET_CODE.format(code=code.code), "not_a_ticket_code")]
+    raise_if(problems)
+    new_ids = [t.pk for t in locked if t.discount_code_id != code.pk]
+    if new_ids:
+        Ticket.objects.filter(pk__in=new_ids).update(discount_code=code)
+    return [t for t in locked if t.pk in set(new_ids)]
+
+
+@transaction.atomic
+def detach_tickets(*, code: DiscountCode, tickets: Iterable[Ticket | int]) -> int:
+    """Detach tickets from the code; tickets not attached to it are left alone. Never deletes a ticket."""
+    ids = {t.pk if isinstance(t, Ticket) else int(t) for t in tickets}
+    if not ids:
+        return 0
+    _lock_code(code)
+    return Ticket.objects.filter(pk__in=ids, discount_code=code).update(discount_code=None)
+
+
+@transaction.atomic
+def replace_tickets(*, code: DiscountCode, tickets: Iterable[Ticket | int]) -> tuple[list[Ticket], int]:
+    """Make the code's tickets exactly this set: attach the new ones, detach those left out."""
+    wanted = {t.pk if isinstance(t, Ticket) else int(t) for t in tickets}
+    code = _lock_code(code)
+    attached = attach_tickets(code=code, tickets=wanted)
+    detached = Ticket.objects.filter(discount_code=code).exclude(pk__in=wanted).update(discount_code=None)
+    return attached, detached
+
+
+def code_problems(
+    *, code: DiscountCode, tickets: Iterable[Ticket] | None = None, original: DiscountCode | None = None
+) -> list[Problem]:
+    """Every rule for a code about to be saved: its text, its terms, its event's other codes, its tickets."""
+    terms = Terms.of(code)
+    problems = code_text_problems(code.code) + terms_problems(terms)
+    if original is not None:
+        if original.used_for != code.used_for:
+            problems.append(Problem("used_for", USED_FOR_FIXED, "used_for_fixed", Kind.CONFLICT))
+        if original.event_id != code.event_id:
+            problems.append(Problem("event", EVENT_FIXED, "event_fixed", Kind.CONFLICT))
+    if not any(p.field == "code" for p in problems) and code.event_id:
+        problems += code_uniqueness_problems(event_id=code.event_id, code=code.code, exclude_pk=code.pk)
+    if tickets is not None:
+        tickets = list(tickets)
+        if tickets and terms.used_for == UsedFor.EVENT:
+            problems.append(Problem("tickets", NOT_A_TICKET_CODE.format(code=code.code), "not_a_ticket_code"))
+        elif terms.used_for == UsedFor.TICKET:
+            problems += [p for t in tickets for p in ticket_problems(code=code, ticket=t, terms=terms)]
+    if original is not None:
+        problems += attached_problems(code=code, terms=terms)
+    return _unique(problems)
+
+
+def _unique(problems: list[Problem]) -> list[Problem]:
+    seen, result = set(), []
+    for p in problems:
+        if (p.field, p.message) not in seen:
+            seen.add((p.field, p.message))
+            result.append(p)
+    return result
+
+
+@transaction.atomic
+def create_code(*, tickets: Iterable[Ticket | int] = (), **fields: Any) -> DiscountCode:
+    """Create a code from field values and attach its tickets, in one transaction."""
+    return save_new_code(DiscountCode(**fields), tickets=tickets)
+
+
+@transaction.atomic
+def save_new_code(code: DiscountCode, *, tickets: Iterable[Ticket | int] = ()) -> DiscountCode:
+    """Save an unsaved code (its ``valid_till`` defaults to the event's end) and attach its tickets."""
+    if code.valid_till is None and code.event_id:
+        code.valid_till = code.event.ends_at
+    locked = _locked_tickets(tickets)
+    raise_if(code_problems(code=code, tickets=locked))
+    code.save()
+    if locked:
+        attach_tickets(code=code, tickets=locked)
+    return code
+
+
+@transaction.atomic
+def update_code(*, code: DiscountCode, **changes: Any) -> DiscountCode:
+    for name, value in changes.items():
+        setattr(code, name, value)
+    return save_code_changes(code)
+
+
+@transaction.atomic
+def save_code_changes(code: DiscountCode) -> DiscountCode:
+    """Save a changed code; the tickets already attached must still fit its new terms."""
+    original = _lock_code(code)
+    raise_if(code_problems(code=code, original=original))
+    code.save()
+    return code
+
+
+@transaction.atomic
+def delete_code(*, code: DiscountCode) -> int:
+    """Delete a code but keep its tickets: they are detached first and stay on sale at full price."""
+    _lock_code(code)
+    detached = Ticket.objects.filter(discount_code=code).update(discount_code=None)
+    code.delete()
+    return detached
+
+
+@transaction.atomic
+def delete_codes(*, codes: Iterable[DiscountCode]) -> int:
+    ids = sorted(c.pk for c in codes)
+    list(DiscountCode.objects.select_for_update().filter(pk__in=ids).order_by("pk"))
+    detached = Ticket.objects.filter(discount_code_id__in=ids).update(discount_code=None)
+    DiscountCode.objects.filter(pk__in=ids).delete()
+    return detached

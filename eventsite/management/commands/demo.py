@@ -1,0 +1,91 @@
+"""Load a small demo (an event, its tickets, a ticket code with two tickets, an event code) and an admin login."""
+
+import os
+import secrets
+from datetime import timedelta
+from decimal import Decimal
+
+from django.core.management.base import BaseCommand
+from django.db import transaction
+from django.utils import timezone
+
+from discounts import rules as discount_rules
+from discounts.models import DiscountCode, DiscountType, UsedFor
+from eventsite.models import Event, User
+from tickets import rules as ticket_rules
+from tickets.models import Ticket, TicketType
+
+DEMO_EVENT = "Open Source Summit (demo)"
+
+
+class Command(BaseCommand):
+    help = "Load demo data and print an admin login. Safe to run again: it adds nothing twice."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--email", default=os.environ.get("DEMO_ADMIN_EMAIL", "admin@example.com"))
+
+    @transaction.atomic
+    def handle(self, *args, email, **options):
+        password = os.environ.get("DEMO_ADMIN_PASSWORD") or secrets.token_urlsafe(12)
+        admin = User.objects.filter(email__iexact=email).first()
+        if admin is None:
+            admin = User.objects.create_superuser(email=email, password=password)
+        else:
+            admin.set_password(password)
+            admin.is_staff = admin.is_superuser = admin.is_active = True
+            admin.save()
+
+        event = Event.objects.filter(name=DEMO_EVENT).first()
+        if event is None:
+            starts = (timezone.now() + timedelta(days=60)).replace(hour=9, minute=0, second=0, microsecond=0)
+            event = Event.objects.create(
+                name=DEMO_EVENT,
+                description="Two days of talks and workshops.",
+                starts_at=starts,
+                ends_at=starts + timedelta(days=1, hours=9),
+                timezone="Europe/Berlin",
+                payment_currency="EUR",
+                owner=admin,
+            )
+        tickets = {}
+        for position, (name, kind, price) in enumerate(
+            [
+                ("Early bird", TicketType.PAID, "49.00"),
+                ("Student", TicketType.PAID, "25.00"),
+                ("Regular", TicketType.PAID, "99.00"),
+                ("Community", TicketType.FREE, "0.00"),
+                ("Supporter", TicketType.DONATION, "10.00"),
+            ]
+        ):
+            ticket = Ticket.objects.filter(event=event, name=name).first()
+            if ticket is None:
+                ticket = ticket_rules.create_ticket(
+                    event=event, name=name, type=kind, price=Decimal(price), position=position, quantity=100
+                )
+            tickets[name] = ticket
+
+        if not DiscountCode.objects.filter(event=event).with_code("EARLY10").exists():
+            discount_rules.create_code(
+                event=event,
+                code="EARLY10",
+                used_for=UsedFor.TICKET,
+                type=DiscountType.AMOUNT,
+                value=Decimal("10.00"),
+                tickets_number=50,
+                max_quantity=4,
+                marketer=admin,
+                tickets=[tickets["Early bird"], tickets["Student"]],
+            )
+        if not DiscountCode.objects.filter(event=event).with_code("TEAM20").exists():
+            discount_rules.create_code(
+                event=event,
+                code="TEAM20",
+                used_for=UsedFor.EVENT,
+                type=DiscountType.PERCENT,
+                value=Decimal("20"),
+                marketer=admin,
+            )
+
+        self.stdout.write(self.style.SUCCESS(f"Demo event: {event.name} ({event.identifier})"))
+        self.stdout.write("Ticket code EARLY10 (10.00 EUR off Early bird and Student); event code TEAM20 (20 %)")
+        self.stdout.write(self.style.SUCCESS(f"Admin login: {admin.email} / {password}"))

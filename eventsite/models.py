@@ -1,0 +1,144 @@
+"""The core domain: users (who log in by e-mail) and events with their roles (one owner, many organizers)."""
+
+import re
+import secrets
+import zoneinfo
+
+from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
+from django.core.exceptions import ValidationError
+from django.core.validators import EmailValidator
+from django.db import models
+from django.db.models import F, Q
+from django.utils import timezone
+
+from .currencies import ISO_4217
+
+# Look-alike characters are left out so that an identifier read aloud or copied by hand stays right.
+IDENTIFIER_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"
+IDENTIFIER_LENGTH = 8
+
+EVENT_ENDS_BEFORE_START = "An event must end after it starts."
+
+
+def generate_identifier() -> str:
+    return "".join(secrets.choice(IDENTIFIER_ALPHABET) for _ in range(IDENTIFIER_LENGTH))
+
+
+def validate_timezone(value: str) -> None:
+    if value not in zoneinfo.available_timezones():
+        raise ValidationError("“%(value)s” is not a known time zone (e.g. Europe/Berlin).", params={"value": value})
+
+
+def validate_currency(value: str) -> None:
+    if value not in ISO_4217:
+        raise ValidationError("“%(value)s” is not an ISO 4217 currency code (e.g. EUR).", params={"value": value})
+
+
+class AddressValidator(EmailValidator):
+    """Django's e-mail check, but a one-letter top-level label is allowed (``a@b.c``, as internal domains use)."""
+
+    domain_regex = re.compile(r"^(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z0-9-]{1,63}(?<!-)\Z", re.IGNORECASE)
+
+
+class AddressField(models.EmailField):
+    default_validators = [AddressValidator()]
+
+
+class UserManager(BaseUserManager):
+    use_in_migrations = True
+
+    def _create_user(self, email, password, **extra_fields):
+        if not email:
+            raise ValueError("An e-mail address is required.")
+        user = self.model(email=self.normalize_email(email), **extra_fields)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def create_user(self, email, password=None, **extra_fields):
+        extra_fields.setdefault("is_staff", False)
+        extra_fields.setdefault("is_superuser", False)
+        return self._create_user(email, password, **extra_fields)
+
+    def create_superuser(self, email, password=None, **extra_fields):
+        extra_fields.setdefault("is_staff", True)
+        extra_fields.setdefault("is_superuser", True)
+        return self._create_user(email, password, **extra_fields)
+
+    def get_by_natural_key(self, username):
+        # E-mail addresses are compared case-insensitively, so Alice@X.org and alice@x.org are one account.
+        return self.get(email__iexact=username)
+
+
+class User(AbstractBaseUser, PermissionsMixin):
+    email = AddressField("e-mail address", unique=True)
+    first_name = models.CharField(max_length=150, blank=True)
+    last_name = models.CharField(max_length=150, blank=True)
+    is_staff = models.BooleanField(default=False, help_text="Can log in to the admin site.")
+    is_active = models.BooleanField(default=True)
+    date_joined = models.DateTimeField(default=timezone.now)
+
+    objects = UserManager()
+
+    EMAIL_FIELD = "email"
+    USERNAME_FIELD = "email"
+    REQUIRED_FIELDS: list[str] = []
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(models.functions.Lower("email"), name="user_email_unique_ci"),
+        ]
+
+    def __str__(self) -> str:
+        return self.email
+
+    def clean(self):
+        super().clean()
+        self.email = self.__class__.objects.normalize_email(self.email)
+
+
+class EventQuerySet(models.QuerySet):
+    def managed_by(self, user) -> "EventQuerySet":
+        """Events whose tickets and codes this user may manage: superusers all, others their own."""
+        if not user.is_authenticated or not user.is_active:
+            return self.none()
+        if user.is_superuser:
+            return self
+        return self.filter(Q(owner=user) | Q(organizers=user)).distinct()
+
+
+class Event(models.Model):
+    name = models.CharField(max_length=255)
+    identifier = models.CharField(max_length=16, unique=True, default=generate_identifier, editable=False)
+    description = models.TextField(blank=True)
+    starts_at = models.DateTimeField()
+    ends_at = models.DateTimeField()
+    timezone = models.CharField(max_length=64, default="UTC", validators=[validate_timezone])
+    payment_currency = models.CharField(max_length=3, default="USD", validators=[validate_currency])
+    owner = models.ForeignKey(User, on_delete=models.PROTECT, related_name="owned_events")
+    organizers = models.ManyToManyField(User, blank=True, related_name="organized_events")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = EventQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["starts_at", "id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(ends_at__gt=F("starts_at")), name="event_ends_after_start"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def clean(self):
+        super().clean()
+        if self.starts_at and self.ends_at and self.ends_at <= self.starts_at:
+            raise ValidationError({"ends_at": EVENT_ENDS_BEFORE_START})
+
+    def is_managed_by(self, user) -> bool:
+        if not user.is_authenticated or not user.is_active:
+            return False
+        if user.is_superuser or self.owner_id == user.pk:
+            return True
+        return self.organizers.filter(pk=user.pk).exists()

@@ -1,0 +1,10 @@
+#!/usr/bin/env bash
+# Set up and run eventsite at http://127.0.0.1:8000 with demo data; prints the admin login.
+# SQLite (db.sqlite3) unless DATABASE_URL names another database.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+. scripts/venv.sh
+.venv/bin/python manage.py migrate --noinput
+.venv/bin/python manage.py demo
+echo "Admin: http://127.0.0.1:8000/admin/"
+exec .venv/bin/python manage.py runserver "${BIND:-127.0.0.1:8000}"

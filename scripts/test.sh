@@ -1,0 +1,7 @@
+#!/usr/bin/env bash
+# Set up (.venv from requirements.txt) and run the whole test suite. Extra arguments go to pytest.
+# SQLite by default; DATABASE_URL=postgres://... runs the same suite on PostgreSQL.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+. scripts/venv.sh
+exec .venv/bin/python -m pytest "$@"

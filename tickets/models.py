@@ -1,0 +1,83 @@
+"""Tickets: what an event sells. A ticket may carry one ticket-level discount code (``Ticket.discount_code``)."""
+
+from decimal import Decimal
+
+from django.db import models
+from django.db.models import F, Q
+
+
+class TicketType(models.TextChoices):
+    FREE = "free", "Free"
+    PAID = "paid", "Paid"
+    DONATION = "donation", "Donation"
+
+
+class TicketQuerySet(models.QuerySet):
+    def managed_by(self, user) -> "TicketQuerySet":
+        from eventsite.models import Event
+
+        if user.is_authenticated and user.is_active and user.is_superuser:
+            return self
+        return self.filter(event__in=Event.objects.managed_by(user).values("pk"))
+
+    def visible_to_public(self) -> "TicketQuerySet":
+        return self.filter(is_hidden=False)
+
+
+class Ticket(models.Model):
+    name = models.CharField(max_length=255)
+    description = models.TextField(blank=True)
+    type = models.CharField(max_length=16, choices=TicketType.choices, default=TicketType.PAID)
+    price = models.DecimalField(max_digits=12, decimal_places=2, default=Decimal("0.00"))
+    quantity = models.PositiveIntegerField(default=100)
+    position = models.PositiveIntegerField(default=0)
+    min_order = models.PositiveIntegerField(default=1)
+    max_order = models.PositiveIntegerField(default=10)
+    sales_starts_at = models.DateTimeField(null=True, blank=True)
+    sales_ends_at = models.DateTimeField(null=True, blank=True)
+    is_hidden = models.BooleanField(default=False)
+    event = models.ForeignKey("eventsite.Event", on_delete=models.CASCADE, related_name="tickets")
+    # The user's design: a ticket-level code is attached to the tickets it discounts, and the code's
+    # ``tickets`` are this reverse relation. CASCADE is deliberate; the application detaches tickets before
+    # it deletes a code (discounts.rules.delete_code), so only a raw ORM delete cascades.
+    discount_code = models.ForeignKey(
+        "discounts.DiscountCode",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="tickets",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = TicketQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["position", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["event", "name"], name="ticket_name_unique_per_event"),
+            models.CheckConstraint(condition=Q(price__gte=0), name="ticket_price_not_negative"),
+            models.CheckConstraint(condition=~Q(type=TicketType.FREE) | Q(price=0), name="ticket_free_costs_nothing"),
+            models.CheckConstraint(condition=~Q(type=TicketType.PAID) | Q(price__gt=0), name="ticket_paid_has_price"),
+            models.CheckConstraint(condition=Q(min_order__gte=1), name="ticket_min_order_positive"),
+            models.CheckConstraint(condition=Q(min_order__lte=F("max_order")), name="ticket_min_order_le_max_order"),
+            models.CheckConstraint(
+                condition=Q(sales_starts_at__isnull=True)
+                | Q(sales_ends_at__isnull=True)
+                | Q(sales_starts_at__lt=F("sales_ends_at")),
+                name="ticket_sales_window_ordered",
+            ),
+        ]
+        indexes = [models.Index(fields=["event", "position"], name="ticket_event_position_idx")]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def validate_constraints(self, exclude=None):
+        """Skipped in ``full_clean``: the rules module checks the same things with one message per rule.
+
+        The constraints stay in the database as the last guard against a write that bypasses the rules.
+        """
+
+    @property
+    def is_free(self) -> bool:
+        return self.type == TicketType.FREE

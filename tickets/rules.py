@@ -1,0 +1,130 @@
+"""The rules of tickets: what a ticket may be, and what may change while a discount code is attached.
+
+Whether a ticket may take a code is decided in ``discounts.rules.ticket_problems``; this module calls it
+whenever a ticket changes, so a price cut below an attached amount code is refused with that rule's message.
+"""
+
+from decimal import Decimal
+from typing import Any
+
+from django.db import transaction
+
+from discounts import rules as discount_rules
+from discounts.errors import Kind, Problem, RuleError, raise_if  # noqa: F401 (RuleError re-exported)
+from discounts.models import DiscountCode
+
+from .models import Ticket, TicketType
+
+TYPE_INVALID = "Say what kind of ticket it is: free, paid or donation."
+FREE_HAS_PRICE = "A free ticket costs 0."
+PAID_WITHOUT_PRICE = "A paid ticket costs more than 0."
+PRICE_NEGATIVE = "A price cannot be negative."
+MIN_ORDER_BELOW_ONE = "The minimum order is at least 1."
+MIN_ORDER_ABOVE_MAX = "The minimum order may not be more than the maximum order."
+SALES_END_NOT_AFTER_START = "Sales must end after they start."
+NAME_BLANK = "A ticket needs a name."
+NAME_TAKEN = "The event already has a ticket named “{name}”."
+EVENT_FIXED = "A ticket cannot move to another event; create it there instead."
+
+
+def ticket_problems(ticket: Ticket, *, original: Ticket | None = None) -> list[Problem]:
+    problems = []
+    if not ticket.name or not ticket.name.strip():
+        problems.append(Problem("name", NAME_BLANK, "name_blank"))
+    if ticket.type not in TicketType.values:
+        problems.append(Problem("type", TYPE_INVALID, "type_invalid"))
+    price = Decimal(str(ticket.price)) if ticket.price is not None else Decimal("0")
+    if price < 0:
+        problems.append(Problem("price", PRICE_NEGATIVE, "price_negative"))
+    elif ticket.type == TicketType.FREE and price != 0:
+        problems.append(Problem("price", FREE_HAS_PRICE, "free_has_price"))
+    elif ticket.type == TicketType.PAID and price <= 0:
+        problems.append(Problem("price", PAID_WITHOUT_PRICE, "paid_without_price"))
+    if ticket.min_order is not None and ticket.min_order < 1:
+        problems.append(Problem("min_order", MIN_ORDER_BELOW_ONE, "min_order_below_one"))
+    elif ticket.min_order is not None and ticket.max_order is not None and ticket.min_order > ticket.max_order:
+        problems.append(Problem("min_order", MIN_ORDER_ABOVE_MAX, "min_order_above_max"))
+    if ticket.sales_starts_at and ticket.sales_ends_at and ticket.sales_ends_at <= ticket.sales_starts_at:
+        problems.append(Problem("sales_ends_at", SALES_END_NOT_AFTER_START, "sales_end_not_after_start"))
+    if original is not None and original.event_id != ticket.event_id:
+        problems.append(Problem("event", EVENT_FIXED, "event_fixed", Kind.CONFLICT))
+    if ticket.name and ticket.event_id:
+        clash = Ticket.objects.filter(event_id=ticket.event_id, name=ticket.name)
+        if ticket.pk:
+            clash = clash.exclude(pk=ticket.pk)
+        if clash.exists():
+            problems.append(Problem("name", NAME_TAKEN.format(name=ticket.name), "name_taken", Kind.CONFLICT))
+    wanted = ticket.discount_code_id
+    current = original.discount_code_id if original is not None else None
+    if wanted is not None and wanted != current and not problems:
+        if current is not None:
+            # Re-pointing an attached ticket to another code is refused: detach it there first.
+            problems.append(
+                Problem(
+                    "discount_code",
+                    discount_rules.TICKET_HAS_OTHER_CODE.format(ticket=ticket.name, other=original.discount_code),
+                    "ticket_has_other_code",
+                    Kind.CONFLICT,
+                )
+            )
+        else:
+            code = DiscountCode.objects.get(pk=wanted)
+            problems += discount_rules.ticket_problems(code=code, ticket=ticket)
+    elif wanted is not None and not problems:
+        # The code stays; the ticket's new type and price must still fit it.
+        problems += discount_rules.ticket_problems(code=ticket.discount_code, ticket=ticket)
+    return [_on_discount_code(p) for p in problems]
+
+
+def _on_discount_code(problem: Problem) -> Problem:
+    """Seen from the ticket, a code rule is about the ticket's ``discount_code`` member."""
+    if problem.field in ("tickets", "value"):
+        return Problem("discount_code", problem.message, problem.code, problem.kind)
+    return problem
+
+
+@transaction.atomic
+def create_ticket(**fields: Any) -> Ticket:
+    return save_ticket(Ticket(**fields))
+
+
+@transaction.atomic
+def update_ticket(*, ticket: Ticket, **changes: Any) -> Ticket:
+    """Change the named fields only; the ticket's code stays as stored unless ``discount_code`` is named."""
+    if "discount_code" not in changes:
+        ticket.refresh_from_db(fields=["discount_code"])
+    for name, value in changes.items():
+        setattr(ticket, name, value)
+    return save_ticket(ticket)
+
+
+@transaction.atomic
+def save_ticket(ticket: Ticket) -> Ticket:
+    """Create or change a ticket as given, including its ``discount_code`` (attached through the code rules)."""
+    original = None
+    if ticket.pk:
+        original = Ticket.objects.select_for_update(of=("self",)).select_related("discount_code").get(pk=ticket.pk)
+    raise_if(ticket_problems(ticket, original=original))
+    wanted = ticket.discount_code
+    ticket.discount_code_id = original.discount_code_id if original is not None else None
+    ticket.save()
+    set_discount_code(ticket=ticket, code=wanted)
+    return ticket
+
+
+@transaction.atomic
+def set_discount_code(*, ticket: Ticket, code: DiscountCode | None) -> Ticket:
+    """Attach the ticket to ``code`` or, with None, detach it. Moving between codes is refused."""
+    current = ticket.discount_code_id
+    if code is None:
+        if current is not None:
+            discount_rules.detach_tickets(code=DiscountCode(pk=current), tickets=[ticket])
+    elif code.pk != current:
+        discount_rules.attach_tickets(code=code, tickets=[ticket])
+    ticket.discount_code = code
+    return ticket
+
+
+@transaction.atomic
+def delete_ticket(*, ticket: Ticket) -> None:
+    ticket.delete()
