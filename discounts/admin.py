@@ -7,10 +7,10 @@ from django.db.models import Count
 from django.utils import timezone
 from django.utils.html import format_html
 
+from eventsite.errors import RuleError
 from tickets.models import Ticket, TicketType
 
 from . import rules
-from .errors import RuleError
 from .models import DiscountCode, UsedFor
 
 EVENT_CODE_NOTE = "This code applies to every paid ticket of its event; it takes no tickets of its own."

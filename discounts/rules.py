@@ -13,9 +13,9 @@ from typing import Any
 
 from django.db import transaction
 
+from eventsite.errors import Kind, Problem, raise_if
 from tickets.models import Ticket, TicketType
 
-from .errors import Kind, Problem, raise_if
 from .models import DiscountCode, DiscountType, UsedFor
 
 # One message per rule. Tests import these; the admin and the API show them unchanged.

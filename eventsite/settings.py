@@ -6,6 +6,7 @@ are the safe-for-development ones, and ``manage.py check --deploy`` is clean onc
 """
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -135,3 +136,45 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
 }
+
+# --- API (JSON:API over Django REST framework) ----------------------------------------------------------------
+# One place for the whole API configuration, as DRF-JSONAPI's example app keeps it.
+REST_FRAMEWORK = {
+    "EXCEPTION_HANDLER": "eventsite.api.exceptions.exception_handler",
+    "DEFAULT_PAGINATION_CLASS": "eventsite.api.pagination.PageNumberPagination",
+    "PAGE_SIZE": 20,
+    "DEFAULT_PARSER_CLASSES": ("rest_framework_json_api.parsers.JSONParser",),
+    "DEFAULT_RENDERER_CLASSES": ("eventsite.api.renderers.JSONAPIRenderer",),
+    "DEFAULT_METADATA_CLASS": "rest_framework_json_api.metadata.JSONAPIMetadata",
+    "DEFAULT_FILTER_BACKENDS": (
+        "eventsite.api.filters.OrderingFilter",
+        "eventsite.api.filters.DjangoFilterBackend",
+    ),
+    "DEFAULT_AUTHENTICATION_CLASSES": ("rest_framework_simplejwt.authentication.JWTAuthentication",),
+    "DEFAULT_PERMISSION_CLASSES": ("rest_framework.permissions.AllowAny",),
+    "DEFAULT_THROTTLE_RATES": {
+        "discount_code_lookup": os.environ.get("DISCOUNT_CODE_LOOKUP_RATE", "30/minute"),
+        "auth": os.environ.get("AUTH_RATE", "20/minute"),
+    },
+    "TEST_REQUEST_RENDERER_CLASSES": ("rest_framework_json_api.renderers.JSONRenderer",),
+    "TEST_REQUEST_DEFAULT_FORMAT": "vnd.api+json",
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+    "COERCE_DECIMAL_TO_STRING": True,
+    "DATETIME_FORMAT": "iso-8601",
+}
+JSON_API_FORMAT_FIELD_NAMES = "dasherize"
+JSON_API_FORMAT_TYPES = "dasherize"
+JSON_API_PLURALIZE_TYPES = False
+JSON_API_UNIFORM_EXCEPTIONS = True
+
+SIMPLE_JWT = {
+    "ACCESS_TOKEN_LIFETIME": timedelta(minutes=int(os.environ.get("JWT_ACCESS_MINUTES", "15"))),
+    "REFRESH_TOKEN_LIFETIME": timedelta(days=int(os.environ.get("JWT_REFRESH_DAYS", "7"))),
+    "AUTH_HEADER_TYPES": ("JWT", "Bearer"),
+    "UPDATE_LAST_LOGIN": False,
+    "SIGNING_KEY": os.environ.get("JWT_SIGNING_KEY") or SECRET_KEY,
+    "ALGORITHM": "HS256",
+}
+
+# Largest request body the API reads (bytes); a larger one is refused with 413 before it is parsed.
+DATA_UPLOAD_MAX_MEMORY_SIZE = int(os.environ.get("DATA_UPLOAD_MAX_MEMORY_SIZE", str(1024 * 1024)))

@@ -5,8 +5,8 @@ from django.contrib import admin
 from django.urls import reverse
 from django.utils.html import format_html
 
-from discounts.errors import RuleError
 from discounts.models import DiscountCode, UsedFor
+from eventsite.errors import RuleError
 
 from . import rules
 from .models import Ticket

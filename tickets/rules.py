@@ -10,8 +10,8 @@ from typing import Any
 from django.db import transaction
 
 from discounts import rules as discount_rules
-from discounts.errors import Kind, Problem, RuleError, raise_if  # noqa: F401 (RuleError re-exported)
 from discounts.models import DiscountCode
+from eventsite.errors import Kind, Problem, RuleError, raise_if  # noqa: F401 (RuleError re-exported)
 
 from .models import Ticket, TicketType
 

@@ -5,8 +5,8 @@ from decimal import Decimal
 import pytest
 
 from discounts import rules
-from discounts.errors import Kind, RuleError
 from discounts.models import DiscountCode
+from eventsite.errors import Kind, RuleError
 from eventsite.tests.factories import DiscountCodeFactory, TicketFactory
 from tickets import rules as ticket_rules
 from tickets.models import Ticket

@@ -1,0 +1,164 @@
+"""Every API error as a JSON:API error document: one handler, so no view formats an error by hand.
+
+- ``RuleError`` from the rules modules: each problem becomes an error object whose status comes from its
+  kind (422 invalid, 409 conflict, 404 not found) and whose ``source.pointer`` names the member it is about.
+- DRF validation errors from serializers are 422 (the document was understood; its content is wrong).
+- Bad query parameters are 400 with ``source.parameter``; a body that is not a JSON:API document is 400.
+- A database that is unreachable is 503; an integrity error that slipped past the rules is 409.
+"""
+
+import logging
+
+from django.core.exceptions import PermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import DatabaseError, IntegrityError, InterfaceError, OperationalError
+from django.http import Http404, JsonResponse
+from rest_framework import exceptions, status
+from rest_framework.response import Response
+from rest_framework.serializers import ListSerializer
+from rest_framework_json_api import exceptions as jsonapi_exceptions
+from rest_framework_json_api.utils import format_field_name, is_relationship_field
+
+from eventsite.errors import Kind, RuleError
+
+logger = logging.getLogger(__name__)
+
+STATUS_OF_KIND = {Kind.INVALID: 422, Kind.CONFLICT: 409, Kind.NOT_FOUND: 404}
+TITLES = {
+    400: "Bad request",
+    401: "Not authenticated",
+    403: "Forbidden",
+    404: "Not found",
+    405: "Method not allowed",
+    406: "Not acceptable",
+    409: "Conflict",
+    413: "Request body too large",
+    415: "Unsupported media type",
+    422: "Unprocessable entity",
+    429: "Too many requests",
+    500: "Server error",
+    503: "Service unavailable",
+}
+
+
+class InvalidQueryParameter(exceptions.APIException):
+    status_code = status.HTTP_400_BAD_REQUEST
+    default_code = "invalid_query_parameter"
+
+    def __init__(self, detail: str, parameter: str | None = None):
+        super().__init__(detail)
+        self.parameter = parameter
+
+
+class ServiceUnavailable(exceptions.APIException):
+    status_code = status.HTTP_503_SERVICE_UNAVAILABLE
+    default_detail = "The database is unavailable; try again shortly."
+    default_code = "service_unavailable"
+
+
+def error_object(status_code: int, code: str, detail: str, pointer: str | None = None, **source) -> dict:
+    error = {"status": str(status_code), "code": code, "title": TITLES.get(status_code, ""), "detail": str(detail)}
+    if pointer is not None:
+        source["pointer"] = pointer
+    if source:
+        error["source"] = source
+    return error
+
+
+def errors_response(errors: list[dict], status_code: int, view=None) -> Response:
+    if view is not None and jsonapi_exceptions.rendered_with_json_api(view):
+        view.resource_name = "errors"  # DJA's renderer then writes {"errors": [...]}
+        return Response(errors, status=status_code)
+    return Response({"errors": errors}, status=status_code)
+
+
+def pointer_for(view, field: str | None) -> str:
+    """The JSON:API member a model field or relation is shown as, found from the view's serializer."""
+    if field is None:
+        return "/data"
+    if getattr(view, "is_relationship_view", False):
+        return "/data"
+    serializer = None
+    try:
+        serializer = view.get_serializer()
+    except Exception:
+        serializer = None
+    if isinstance(serializer, ListSerializer):
+        serializer = serializer.child
+    if serializer is not None:
+        for name, member in serializer.fields.items():
+            if name == field or member.source == field or member.source == f"{field}_id":
+                section = "relationships" if is_relationship_field(member) else "attributes"
+                return f"/data/{section}/{format_field_name(name)}"
+    return f"/data/attributes/{format_field_name(field)}"
+
+
+def rule_error_response(exc: RuleError, view) -> Response:
+    problems = exc.problems
+    statuses = {STATUS_OF_KIND[p.kind] for p in problems}
+    status_code = 404 if 404 in statuses else 409 if 409 in statuses else 422
+    errors = []
+    for problem in problems:
+        pointer = None if problem.kind is Kind.NOT_FOUND else pointer_for(view, problem.field)
+        errors.append(error_object(STATUS_OF_KIND[problem.kind], problem.code, problem.message, pointer))
+    return errors_response(errors, status_code, view)
+
+
+def exception_handler(exc, context):
+    view = context.get("view")
+    if isinstance(exc, RuleError):
+        return rule_error_response(exc, view)
+    if isinstance(exc, InvalidQueryParameter):
+        return errors_response(
+            [error_object(400, exc.default_code, exc.detail, parameter=exc.parameter)]
+            if exc.parameter
+            else [error_object(400, exc.default_code, exc.detail)],
+            400,
+            view,
+        )
+    if isinstance(exc, DjangoValidationError):
+        messages = exc.messages
+        return errors_response([error_object(422, "invalid", m, "/data") for m in messages], 422, view)
+    if isinstance(exc, IntegrityError):
+        logger.warning("integrity error reached the API: %s", exc)
+        return errors_response(
+            [error_object(409, "conflict", "The change clashes with data changed at the same time; try again.")],
+            409,
+            view,
+        )
+    if isinstance(exc, (OperationalError, InterfaceError, DatabaseError)):
+        logger.error("database unavailable: %s", exc)
+        exc = ServiceUnavailable()
+    if isinstance(exc, (Http404, exceptions.NotFound)):
+        detail = getattr(exc, "detail", None) or "Not found."
+        if isinstance(exc, Http404):
+            detail = "Not found."
+        return errors_response([error_object(404, "not_found", detail)], 404, view)
+    if isinstance(exc, PermissionDenied):
+        exc = exceptions.PermissionDenied()
+
+    response = jsonapi_exceptions.exception_handler(exc, context)
+    if response is None:
+        return None
+    if isinstance(exc, exceptions.ValidationError):
+        response.status_code = 422
+    errors = response.data if isinstance(response.data, list) else response.data.get("errors", [])
+    for error in errors:
+        error["status"] = str(response.status_code)
+        error.setdefault("title", TITLES.get(response.status_code, ""))
+        if isinstance(exc, exceptions.ValidationError):
+            error.setdefault("code", "invalid")
+    if isinstance(exc, exceptions.NotAuthenticated | exceptions.AuthenticationFailed):
+        response["WWW-Authenticate"] = 'JWT realm="api", Bearer realm="api"'
+    return response
+
+
+def json_error_view(status_code: int, code: str, detail: str):
+    def view(request, *args, **kwargs):
+        return JsonResponse(
+            {"errors": [error_object(status_code, code, detail)]},
+            status=status_code,
+            content_type="application/vnd.api+json",
+        )
+
+    return view

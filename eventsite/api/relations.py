@@ -1,0 +1,93 @@
+"""Resource linkage in requests: each identifier needs its type and a numeric id of a row the requester may use.
+
+DRF's own lookup is unscoped, one query per id, and reports a missing id as a validation error. Here a batch
+of linkage is checked in one query among what ``scope(queryset, request)`` allows, and an id that names
+nothing the requester may use is a 404, so ids of other events' rows are neither used nor confirmed.
+"""
+
+from rest_framework import exceptions
+from rest_framework.relations import MANY_RELATION_KWARGS, ManyRelatedField
+from rest_framework_json_api.exceptions import Conflict
+from rest_framework_json_api.relations import ResourceRelatedField
+from rest_framework_json_api.utils import get_resource_type_from_queryset
+
+MAX_ID = 2**63 - 1
+
+
+def parse_id(raw) -> int | None:
+    """A JSON:API id as an int, or None when it cannot name a row (not numeric, out of range)."""
+    if isinstance(raw, bool):
+        return None
+    if isinstance(raw, int):
+        value = raw
+    elif isinstance(raw, str) and raw.isascii() and raw.isdigit() and len(raw) <= 19:
+        value = int(raw)
+    else:
+        return None
+    return value if 1 <= value <= MAX_ID else None
+
+
+def parse_identifier(item, expected_type: str, pointer: str = "/data") -> int:
+    """One resource identifier object → its id; a malformed one is a 422, another type a 409."""
+    if not isinstance(item, dict):
+        raise exceptions.ValidationError({"linkage": [f"{pointer} must be a resource identifier object."]})
+    if "type" not in item:
+        raise exceptions.ValidationError({"linkage": [f"{pointer} has no “type”."]})
+    if "id" not in item:
+        raise exceptions.ValidationError({"linkage": [f"{pointer} has no “id”."]})
+    if item["type"] != expected_type:
+        raise Conflict(f"{pointer} has type “{item['type']!s:.40}”; this relationship holds “{expected_type}”.")
+    pk = parse_id(item["id"])
+    if pk is None:
+        raise exceptions.NotFound(f"There is no {expected_type} with id {item['id']!s:.40}.")
+    return pk
+
+
+def fetch_linked(queryset, ids: list[int], expected_type: str) -> list:
+    """The rows the ids name, in the order given (duplicates once), in one query; any missing one is a 404."""
+    wanted = list(dict.fromkeys(ids))
+    found = {obj.pk: obj for obj in queryset.filter(pk__in=wanted)} if wanted else {}
+    missing = [pk for pk in wanted if pk not in found]
+    if missing:
+        shown = ", ".join(map(str, missing[:10]))
+        raise exceptions.NotFound(f"There is no {expected_type} with id {shown}.")
+    return [found[pk] for pk in wanted]
+
+
+class ScopedResourceRelatedField(ResourceRelatedField):
+    def __init__(self, *args, scope=None, **kwargs):
+        self.scope = scope
+        super().__init__(*args, **kwargs)
+
+    @classmethod
+    def many_init(cls, *args, **kwargs):
+        list_kwargs = {"child_relation": cls(*args, **kwargs)}
+        for key in kwargs:
+            if key in MANY_RELATION_KWARGS:
+                list_kwargs[key] = kwargs[key]
+        return ScopedManyRelatedField(**list_kwargs)
+
+    def get_queryset(self):
+        queryset = super().get_queryset()
+        request = self.context.get("request")
+        if self.scope is not None and request is not None:
+            queryset = self.scope(queryset, request)
+        return queryset
+
+    def resource_type(self) -> str:
+        return get_resource_type_from_queryset(super().get_queryset())
+
+    def to_internal_value(self, data):
+        pk = parse_identifier(data, self.resource_type(), f"/data/relationships/{self.field_name}/data")
+        return fetch_linked(self.get_queryset(), [pk], self.resource_type())[0]
+
+
+class ScopedManyRelatedField(ManyRelatedField):
+    def to_internal_value(self, data):
+        if not isinstance(data, list):
+            self.fail("not_a_list", input_type=type(data).__name__)
+        child = self.child_relation
+        expected = child.resource_type()
+        pointer = f"/data/relationships/{self.field_name}/data"
+        ids = [parse_identifier(item, expected, f"{pointer}/{i}") for i, item in enumerate(data)]
+        return fetch_linked(child.get_queryset(), ids, expected)
