@@ -65,3 +65,62 @@ def on_postgres():
 def _fast_password_hashing(settings):
     # Tests create many users; the production hasher is slow by design.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+class JsonApiClient:
+    """A test client speaking JSON:API: sends ``application/vnd.api+json`` bodies, logs in with a JWT."""
+
+    MEDIA = "application/vnd.api+json"
+
+    def __init__(self, user=None):
+        from rest_framework.test import APIClient
+        from rest_framework_simplejwt.tokens import RefreshToken
+
+        self.client = APIClient()
+        self.user = user
+        if user is not None:
+            self.client.credentials(HTTP_AUTHORIZATION=f"JWT {RefreshToken.for_user(user).access_token}")
+
+    def _send(self, method, url, body=None, content_type=None, **extra):
+        import json
+
+        data = json.dumps(body) if body is not None and not isinstance(body, (str, bytes)) else body
+        kwargs = {"content_type": content_type or self.MEDIA} if data is not None else {}
+        return getattr(self.client, method)(url, data=data, **kwargs, **extra)
+
+    def get(self, url, params=None, **extra):
+        return self.client.get(url, params or {}, **extra)
+
+    def post(self, url, body=None, **kw):
+        return self._send("post", url, body, **kw)
+
+    def patch(self, url, body=None, **kw):
+        return self._send("patch", url, body, **kw)
+
+    def delete(self, url, body=None, **kw):
+        return self._send("delete", url, body, **kw)
+
+
+@pytest.fixture
+def api():
+    """``api(user)`` → a JSON:API client logged in as ``user`` (None: anonymous)."""
+    return JsonApiClient
+
+
+@pytest.fixture
+def organizer(event):
+    user = UserFactory(email="organizer@example.org")
+    event.organizers.add(user)
+    return user
+
+
+@pytest.fixture
+def other_organizer(other_event):
+    user = UserFactory(email="rival@example.org")
+    other_event.organizers.add(user)
+    return user
+
+
+@pytest.fixture
+def stranger(db):
+    return UserFactory(email="stranger@example.org")

@@ -46,6 +46,9 @@ class DiscountCode(models.Model):
     valid_from = models.DateTimeField(default=timezone.now)
     valid_till = models.DateTimeField(null=True, blank=True)
     used_for = models.CharField(max_length=16, choices=UsedFor.choices)
+    used_count = models.PositiveIntegerField(
+        default=0, editable=False, help_text="Tickets sold with this code (kept by the order rules)."
+    )
     event = models.ForeignKey("eventsite.Event", on_delete=models.CASCADE, related_name="discount_codes")
     marketer = models.ForeignKey(
         settings.AUTH_USER_MODEL,

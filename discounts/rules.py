@@ -313,3 +313,42 @@ def delete_codes(*, codes: Iterable[DiscountCode]) -> int:
     detached = Ticket.objects.filter(discount_code_id__in=ids).update(discount_code=None)
     DiscountCode.objects.filter(pk__in=ids).delete()
     return detached
+
+
+# Whether a code can be used now (the public check and pricing ask the same question)
+
+CODE_INACTIVE = "{code} is not active."
+CODE_NOT_YET_VALID = "{code} is valid from {when}."
+CODE_EXPIRED = "{code} expired on {when}."
+CODE_USED_UP = "{code} is used up."
+
+
+def availability_problems(code: DiscountCode, *, now: datetime) -> list[Problem]:
+    """Why a code cannot be used at ``now``, if it cannot: inactive, not yet valid, expired, used up."""
+    name = code.code
+    if not code.is_active:
+        return [Problem("code", CODE_INACTIVE.format(code=name), "code_inactive")]
+    if code.valid_from and now < code.valid_from:
+        return [
+            Problem("code", CODE_NOT_YET_VALID.format(code=name, when=_when(code.valid_from)), "code_not_yet_valid")
+        ]
+    if code.valid_till and now >= code.valid_till:
+        return [Problem("code", CODE_EXPIRED.format(code=name, when=_when(code.valid_till)), "code_expired")]
+    if code.tickets_number is not None and code.used_count >= code.tickets_number:
+        return [Problem("code", CODE_USED_UP.format(code=name), "code_used_up")]
+    return []
+
+
+def _when(moment: datetime) -> str:
+    return moment.isoformat(timespec="minutes")
+
+
+def applicable_ticket_ids(code: DiscountCode) -> list[int]:
+    """The tickets a code discounts: its attached tickets, or every paid ticket of the event for an event code."""
+    if code.used_for == UsedFor.TICKET:
+        return list(Ticket.objects.filter(discount_code=code).order_by("position", "pk").values_list("pk", flat=True))
+    return list(
+        Ticket.objects.filter(event_id=code.event_id, type=TicketType.PAID, is_hidden=False)
+        .order_by("position", "pk")
+        .values_list("pk", flat=True)
+    )

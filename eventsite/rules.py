@@ -4,9 +4,8 @@ from typing import Any
 
 from django.db import transaction
 
-from .errors import Kind, Problem, raise_if
-
 from .currencies import ISO_4217
+from .errors import Kind, Problem, raise_if
 from .models import EVENT_ENDS_BEFORE_START, Event, User
 
 NAME_BLANK = "An event needs a name."
@@ -64,3 +63,9 @@ def add_organizers(*, event: Event, users: list[User]) -> None:
 @transaction.atomic
 def remove_organizers(*, event: Event, users: list[User]) -> None:
     event.organizers.remove(*users)
+
+
+@transaction.atomic
+def delete_event(*, event: Event) -> None:
+    """Deleting an event deletes its tickets and codes with it (they mean nothing without it)."""
+    event.delete()

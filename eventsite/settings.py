@@ -143,7 +143,7 @@ REST_FRAMEWORK = {
     "EXCEPTION_HANDLER": "eventsite.api.exceptions.exception_handler",
     "DEFAULT_PAGINATION_CLASS": "eventsite.api.pagination.PageNumberPagination",
     "PAGE_SIZE": 20,
-    "DEFAULT_PARSER_CLASSES": ("rest_framework_json_api.parsers.JSONParser",),
+    "DEFAULT_PARSER_CLASSES": ("eventsite.api.parsers.JSONAPIParser",),
     "DEFAULT_RENDERER_CLASSES": ("eventsite.api.renderers.JSONAPIRenderer",),
     "DEFAULT_METADATA_CLASS": "rest_framework_json_api.metadata.JSONAPIMetadata",
     "DEFAULT_FILTER_BACKENDS": (

@@ -1,0 +1,92 @@
+"""JSON:API shapes of discount codes: the organizers' full view and the public check's few fields."""
+
+from rest_framework_json_api import serializers
+from rest_framework_json_api.relations import ResourceRelatedField, SerializerMethodResourceRelatedField
+
+from eventsite.access import scope_to_managed
+from eventsite.api.fields import AwareDateTimeField, MoneyField
+from eventsite.api.relations import ScopedResourceRelatedField
+from eventsite.models import Event
+from tickets.models import Ticket
+
+from .models import DiscountCode, DiscountType
+
+
+def managed_tickets(queryset, request):
+    return scope_to_managed(queryset, request)
+
+
+class DiscountCodeSerializer(serializers.ModelSerializer):
+    code = serializers.CharField(max_length=100, trim_whitespace=False)
+    discount_type = serializers.ChoiceField(source="type", choices=DiscountType.choices)
+    value = MoneyField()
+    # What the code is for is checked by the rules (one message for missing and wrong values).
+    used_for = serializers.CharField(required=False, allow_blank=True, max_length=16)
+    valid_from = AwareDateTimeField(required=False)
+    valid_till = AwareDateTimeField(required=False, allow_null=True)
+    used_count = serializers.IntegerField(read_only=True)
+    event = ResourceRelatedField(queryset=Event.objects.all())
+    tickets = ScopedResourceRelatedField(
+        queryset=Ticket.objects.all(), scope=managed_tickets, many=True, required=False
+    )
+    marketer = ResourceRelatedField(read_only=True)
+
+    included_serializers = {
+        "event": "eventsite.serializers.EventSerializer",
+        "tickets": "tickets.serializers.TicketSerializer",
+    }
+
+    class Meta:
+        model = DiscountCode
+        fields = (
+            "code",
+            "discount_url",
+            "value",
+            "discount_type",
+            "is_active",
+            "tickets_number",
+            "min_quantity",
+            "max_quantity",
+            "valid_from",
+            "valid_till",
+            "used_for",
+            "created_at",
+            "used_count",
+            "event",
+            "tickets",
+            "marketer",
+        )
+        read_only_fields = ("created_at",)
+        validators = []  # uniqueness is a rule (409), checked in discounts.rules
+
+    class JSONAPIMeta:
+        resource_name = "discount-code"
+        included_resources = ("event", "tickets")
+
+
+class PublicDiscountCodeSerializer(serializers.ModelSerializer):
+    """What a buyer's front end learns when someone types a code: its terms and the tickets it applies to."""
+
+    discount_type = serializers.CharField(source="type")
+    value = MoneyField()
+    tickets = SerializerMethodResourceRelatedField(model=Ticket, many=True, read_only=True, method_name="get_tickets")
+
+    class Meta:
+        model = DiscountCode
+        fields = (
+            "code",
+            "value",
+            "discount_type",
+            "used_for",
+            "min_quantity",
+            "max_quantity",
+            "valid_from",
+            "valid_till",
+            "tickets",
+        )
+
+    class JSONAPIMeta:
+        resource_name = "discount-code"
+
+    def get_tickets(self, code):
+        return [Ticket(pk=pk) for pk in self.context["applicable_tickets"]]

@@ -1,0 +1,31 @@
+from django.urls import path
+
+from . import views
+
+codes = views.DiscountCodeViewSet
+
+urlpatterns = [
+    path("discount-codes", codes.as_view({"get": "list", "post": "create"}), name="discount-code-list"),
+    path(
+        "discount-codes/<id:pk>",
+        codes.as_view({"get": "retrieve", "patch": "partial_update", "delete": "destroy"}),
+        name="discount-code-detail",
+    ),
+    path("discount-codes/<id:pk>/event", codes.as_view({"get": "related_event"}), name="discount-code-event"),
+    path(
+        "discount-codes/<id:pk>/relationships/tickets",
+        views.DiscountCodeTicketsRelationship.as_view(),
+        name="discount-code-relationships-tickets",
+    ),
+    path(
+        "discount-codes/<id:pk>/relationships/event",
+        views.DiscountCodeEventRelationship.as_view(),
+        name="discount-code-relationships-event",
+    ),
+    path("events/<id:event_pk>/discount-codes", codes.as_view({"get": "list"}), name="event-discount-codes"),
+    path(
+        "events/<id:event_pk>/discount-codes/<str:code>",
+        views.DiscountCodeCheck.as_view(),
+        name="event-discount-code-check",
+    ),
+]

@@ -1,0 +1,147 @@
+"""API views of discount codes. Every write goes through ``discounts.rules``; views only choose and scope."""
+
+from django.db import transaction
+from django.db.models import Prefetch
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+from rest_framework import exceptions
+from rest_framework.decorators import action
+from rest_framework.response import Response
+from rest_framework.throttling import ScopedRateThrottle
+from rest_framework.views import APIView
+from rest_framework_json_api.utils import get_included_resources
+
+from eventsite.access import manages, scope_to_managed
+from eventsite.api.permissions import ManagersOnly
+from eventsite.api.views import RelationshipView, ResourceViewSet, StrictQueryMixin
+from eventsite.errors import Kind, Problem, RuleError, raise_if
+from eventsite.models import Event
+from eventsite.serializers import EventSerializer
+from tickets.models import Ticket
+
+from . import rules
+from .models import DiscountCode
+from .serializers import DiscountCodeSerializer, PublicDiscountCodeSerializer
+
+
+class DiscountCodeViewSet(ResourceViewSet):
+    serializer_class = DiscountCodeSerializer
+    permission_classes = [ManagersOnly]
+    filterset_fields = {
+        "event": ("exact",),
+        "used_for": ("exact",),
+        "is_active": ("exact",),
+        "code": ("iexact",),
+    }
+    ordering_fields = ("code", "created_at", "valid_from", "valid_till", "value", "used_count")
+    ordering = ("id",)
+    select_for_includes = {"event": ["event"]}
+
+    def get_queryset(self):
+        queryset = scope_to_managed(DiscountCode.objects.all(), self.request)
+        if "event_pk" in self.kwargs:
+            event = get_object_or_404(Event, pk=self.kwargs["event_pk"])
+            if not manages(self.request, event.pk):
+                raise exceptions.PermissionDenied("Only the event's organizers see its discount codes.")
+            queryset = queryset.filter(event=event)
+        included = get_included_resources(self.request, self.serializer_class)
+        tickets = Ticket.objects.order_by("pk")
+        if "tickets" not in included:
+            tickets = tickets.only("pk", "discount_code_id")
+        return queryset.prefetch_related(Prefetch("tickets", queryset=tickets))
+
+    def perform_create(self, serializer):
+        data = dict(serializer.validated_data)
+        if not manages(self.request, data["event"].pk):
+            raise exceptions.PermissionDenied("Only the event's organizers create its discount codes.")
+        tickets = data.pop("tickets", [])
+        serializer.instance = rules.create_code(marketer=self.request.user, tickets=tickets, **data)
+
+    def perform_update(self, serializer):
+        data = dict(serializer.validated_data)
+        tickets = data.pop("tickets", None)
+        with transaction.atomic():
+            code = rules.update_code(code=serializer.instance, **data)
+            if tickets is not None:
+                rules.replace_tickets(code=code, tickets=tickets)
+        serializer.instance = code
+
+    def perform_destroy(self, instance):
+        rules.delete_code(code=instance)
+
+    @action(detail=True, methods=["get"], url_path="event")
+    def related_event(self, request, pk=None):
+        code = self.get_object()
+        self.resource_name = "event"
+        return Response(EventSerializer(code.event, context=self.get_serializer_context()).data)
+
+
+class DiscountCodeTicketsRelationship(RelationshipView):
+    """``/v1/discount-codes/{id}/relationships/tickets``: PATCH replaces, POST adds, DELETE detaches."""
+
+    related_type = "ticket"
+    permission_classes = [ManagersOnly]
+
+    def get_queryset(self):
+        return scope_to_managed(DiscountCode.objects.all(), self.request)
+
+    def linked_queryset(self, parent):
+        return scope_to_managed(Ticket.objects.all(), self.request).select_related("discount_code")
+
+    def current(self, parent):
+        return Ticket.objects.filter(discount_code=parent)
+
+    def replace(self, parent, objs):
+        rules.replace_tickets(code=parent, tickets=objs)
+
+    def add(self, parent, objs):
+        rules.attach_tickets(code=parent, tickets=objs)
+
+    def remove(self, parent, objs):
+        rules.detach_tickets(code=parent, tickets=objs)
+
+
+class DiscountCodeEventRelationship(RelationshipView):
+    """``/v1/discount-codes/{id}/relationships/event``: readable; a code never moves to another event."""
+
+    related_type = "event"
+    to_many = False
+    permission_classes = [ManagersOnly]
+    http_method_names = ["get", "patch", "head", "options"]
+
+    def get_queryset(self):
+        return scope_to_managed(DiscountCode.objects.select_related("event"), self.request)
+
+    def linked_queryset(self, parent):
+        return Event.objects.all()
+
+    def current(self, parent):
+        return parent.event
+
+    def set(self, parent, obj):
+        if obj is None or obj.pk != parent.event_id:
+            raise RuleError(Problem("event", rules.EVENT_FIXED, "event_fixed", Kind.CONFLICT))
+
+
+class DiscountCodeCheck(StrictQueryMixin, APIView):
+    """``GET /v1/events/{event_id}/discount-codes/{code}``: the public check a buyer's front end makes.
+
+    Throttled per client (``DISCOUNT_CODE_LOOKUP_RATE``) so that codes cannot be found by trying many.
+    """
+
+    permission_classes = []
+    throttle_classes = [ScopedRateThrottle]
+    throttle_scope = "discount_code_lookup"
+    resource_name = "discount-code"
+
+    def get(self, request, event_pk: int, code: str):
+        found = (
+            DiscountCode.objects.filter(event_id=event_pk).with_code(code).first()
+            if len(code) <= rules.MAX_CODE_LENGTH
+            else None
+        )
+        if found is None:
+            raise exceptions.NotFound("There is no such discount code for this event.")
+        raise_if(rules.availability_problems(found, now=timezone.now()))
+        context = {"request": request, "view": self, "applicable_tickets": rules.applicable_ticket_ids(found)}
+        return Response(PublicDiscountCodeSerializer(found, context=context).data)

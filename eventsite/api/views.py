@@ -1,0 +1,130 @@
+"""Building blocks shared by every resource's views: strict query parameters, explicit preloading, and
+relationship views that go through the rules (never DRF-JSONAPI's stock, unscoped, row-by-row ones)."""
+
+from django.db import transaction
+from rest_framework import mixins, viewsets
+from rest_framework.exceptions import ParseError
+from rest_framework.response import Response
+from rest_framework_json_api import views as jsonapi_views
+
+from .query import validate_query_parameters
+from .relations import fetch_linked, parse_identifier
+
+COLLECTION_PARAMETERS = {"sort", "include", "filter", "fields", "page"}
+RESOURCE_PARAMETERS = {"include", "fields"}
+
+
+class StrictQueryMixin:
+    """A query parameter JSON:API does not define for this kind of endpoint is a 400."""
+
+    collection_actions = ("list",)
+
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        collection = getattr(self, "action", None) in self.collection_actions
+        validate_query_parameters(request, COLLECTION_PARAMETERS if collection else RESOURCE_PARAMETERS)
+
+
+class ResourceViewSet(
+    StrictQueryMixin,
+    jsonapi_views.PreloadIncludesMixin,
+    mixins.CreateModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.UpdateModelMixin,
+    mixins.DestroyModelMixin,
+    mixins.ListModelMixin,
+    viewsets.GenericViewSet,
+):
+    """A JSON:API model viewset without DRF-JSONAPI's AutoPrefetchMixin: what an ``include`` preloads is
+    declared (``select_for_includes`` / ``prefetch_for_includes``) so query counts stay fixed."""
+
+    http_method_names = ["get", "post", "patch", "delete", "head", "options"]
+
+
+class RelationshipView(StrictQueryMixin, jsonapi_views.RelationshipView):
+    """``/relationships/<name>`` of one parent: every verb scoped, bulk and atomic.
+
+    Subclasses name the parent queryset (already scoped to the requester) and the linked model's queryset,
+    and write through the rules: ``replace``, ``add`` and ``remove`` for to-many, ``set`` for to-one.
+    """
+
+    is_relationship_view = True
+    related_type: str = ""
+    to_many = True
+    collection_actions = ()
+
+    # DRF-JSONAPI's renderer asks the view for a resource name; ours never needs the parent's related object.
+    resource_name = None
+
+    def get_resource_name(self):
+        return self.related_type
+
+    def get_links(self):
+        return {}
+
+    def parent(self):
+        return self.get_object()
+
+    def linked_queryset(self, parent):
+        raise NotImplementedError
+
+    def current(self, parent):
+        """The parent's linked rows (to-many: a queryset; to-one: an object or None)."""
+        raise NotImplementedError
+
+    def linkage(self, parent) -> Response:
+        if self.to_many:
+            ids = self.current(parent).order_by("pk").values_list("pk", flat=True)
+            return Response([{"type": self.related_type, "id": str(pk)} for pk in ids])
+        obj = self.current(parent)
+        return Response(None if obj is None else {"type": self.related_type, "id": str(obj.pk)})
+
+    def parse_linkage(self, parent) -> list:
+        data = self.request.data
+        if not isinstance(data, list):
+            raise ParseError("“data” must be an array of resource identifiers.")
+        ids = [parse_identifier(item, self.related_type, f"/data/{i}") for i, item in enumerate(data)]
+        return fetch_linked(self.linked_queryset(parent), ids, self.related_type)
+
+    def get(self, request, *args, **kwargs):
+        return self.linkage(self.parent())
+
+    def patch(self, request, *args, **kwargs):
+        parent = self.parent()
+        with transaction.atomic():
+            if self.to_many:
+                self.replace(parent, self.parse_linkage(parent))
+            else:
+                data = request.data
+                if data is None:
+                    self.set(parent, None)
+                else:
+                    pk = parse_identifier(data, self.related_type)
+                    self.set(parent, fetch_linked(self.linked_queryset(parent), [pk], self.related_type)[0])
+        return self.linkage(self.parent())
+
+    def post(self, request, *args, **kwargs):
+        return self._change(self.add)
+
+    def delete(self, request, *args, **kwargs):
+        return self._change(self.remove)
+
+    def _change(self, action):
+        if not self.to_many:
+            self.http_method_not_allowed(self.request)
+        parent = self.parent()
+        with transaction.atomic():
+            action(parent, self.parse_linkage(parent))
+        return self.linkage(self.parent())
+
+    def replace(self, parent, objs):
+        raise NotImplementedError
+
+    def add(self, parent, objs):
+        raise NotImplementedError
+
+    def remove(self, parent, objs):
+        raise NotImplementedError
+
+    def set(self, parent, obj):
+        raise NotImplementedError

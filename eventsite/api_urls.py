@@ -1,0 +1,28 @@
+"""``/v1/``: the JSON:API. Each app lists its own routes; this file only puts them under one prefix."""
+
+from django.urls import include, path
+
+from . import views
+
+events = views.EventViewSet
+users = views.UserViewSet
+
+urlpatterns = [
+    path("auth/login", views.LoginView.as_view(), name="auth-login"),
+    path("auth/token/refresh", views.RefreshView.as_view(), name="auth-token-refresh"),
+    path("users", users.as_view({"post": "create"}), name="user-list"),
+    path("users/<id:pk>", users.as_view({"get": "retrieve"}), name="user-detail"),
+    path("events", events.as_view({"get": "list", "post": "create"}), name="event-list"),
+    path(
+        "events/<id:pk>",
+        events.as_view({"get": "retrieve", "patch": "partial_update", "delete": "destroy"}),
+        name="event-detail",
+    ),
+    path(
+        "events/<id:pk>/relationships/organizers",
+        views.EventOrganizersRelationship.as_view(),
+        name="event-relationships-organizers",
+    ),
+    path("", include("tickets.urls")),
+    path("", include("discounts.urls")),
+]

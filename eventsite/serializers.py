@@ -1,0 +1,55 @@
+"""JSON:API shapes of users and events. Validation of meaning lives in ``eventsite.rules``."""
+
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError as DjangoValidationError
+from rest_framework_json_api import serializers
+from rest_framework_json_api.relations import ResourceRelatedField
+
+from .api.fields import AwareDateTimeField
+from .models import Event, User
+
+
+class UserSerializer(serializers.ModelSerializer):
+    password = serializers.CharField(write_only=True, max_length=128, style={"input_type": "password"})
+
+    class Meta:
+        model = User
+        fields = ("email", "password", "first_name", "last_name", "date_joined")
+        read_only_fields = ("date_joined",)
+        extra_kwargs = {"email": {"validators": []}}  # uniqueness is a 409 from the view, not a 422
+
+    class JSONAPIMeta:
+        resource_name = "user"
+
+    def validate_password(self, value: str) -> str:
+        candidate = User(email=self.initial_data.get("email", ""))
+        try:
+            validate_password(value, candidate)
+        except DjangoValidationError as error:
+            raise serializers.ValidationError(list(error.messages)) from error
+        return value
+
+
+class EventSerializer(serializers.ModelSerializer):
+    starts_at = AwareDateTimeField()
+    ends_at = AwareDateTimeField()
+    owner = ResourceRelatedField(read_only=True)
+
+    class Meta:
+        model = Event
+        fields = (
+            "name",
+            "identifier",
+            "description",
+            "starts_at",
+            "ends_at",
+            "timezone",
+            "payment_currency",
+            "created_at",
+            "owner",
+        )
+        read_only_fields = ("identifier", "created_at")
+        extra_kwargs = {"timezone": {"validators": []}, "payment_currency": {"validators": []}}
+
+    class JSONAPIMeta:
+        resource_name = "event"

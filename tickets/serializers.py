@@ -1,0 +1,88 @@
+"""JSON:API shape of a ticket. Whether it may carry a code is decided in the rules, not here."""
+
+from rest_framework import exceptions
+from rest_framework_json_api import serializers
+from rest_framework_json_api.relations import ResourceRelatedField
+
+from discounts.models import DiscountCode
+from eventsite.access import manages, scope_to_managed
+from eventsite.api.fields import AwareDateTimeField, MoneyField
+from eventsite.api.relations import ScopedResourceRelatedField, parse_id
+from eventsite.models import Event
+
+from .models import Ticket, TicketType
+
+#: Members that tell which code a ticket has: only the event's organizers (and admins) see them.
+CODE_MEMBERS = ("discount_code", "discount_code_id")
+
+
+def managed_codes(queryset, request):
+    return scope_to_managed(queryset, request)
+
+
+class TicketSerializer(serializers.ModelSerializer):
+    ticket_type = serializers.ChoiceField(source="type", choices=TicketType.choices)
+    price = MoneyField(required=False)
+    sales_starts_at = AwareDateTimeField(required=False, allow_null=True)
+    sales_ends_at = AwareDateTimeField(required=False, allow_null=True)
+    discount_code_id = serializers.IntegerField(required=False, allow_null=True, min_value=1, max_value=2**63 - 1)
+    event = ResourceRelatedField(queryset=Event.objects.all())
+    discount_code = ScopedResourceRelatedField(
+        queryset=DiscountCode.objects.all(), scope=managed_codes, required=False, allow_null=True
+    )
+
+    included_serializers = {
+        "event": "eventsite.serializers.EventSerializer",
+        "discount_code": "discounts.serializers.DiscountCodeSerializer",
+    }
+
+    class Meta:
+        model = Ticket
+        fields = (
+            "name",
+            "description",
+            "ticket_type",
+            "price",
+            "quantity",
+            "position",
+            "min_order",
+            "max_order",
+            "sales_starts_at",
+            "sales_ends_at",
+            "is_hidden",
+            "created_at",
+            "discount_code_id",
+            "event",
+            "discount_code",
+        )
+        read_only_fields = ("created_at",)
+        validators = []  # name uniqueness is a rule (409), checked in tickets.rules
+
+    class JSONAPIMeta:
+        resource_name = "ticket"
+        included_resources = ("event", "discount_code")
+
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        request = self.context.get("request")
+        if request is None or not manages(request, instance.event_id):
+            for member in CODE_MEMBERS:
+                data.pop(member, None)
+        return data
+
+    def validate(self, attrs):
+        """Both ``discount-code-id`` and the ``discount-code`` relationship name the code; they must agree."""
+        if "discount_code_id" in attrs:
+            raw = attrs.pop("discount_code_id")
+            code = None
+            if raw is not None:
+                pk = parse_id(raw)
+                code = scope_to_managed(DiscountCode.objects.all(), self.context["request"]).filter(pk=pk).first()
+                if code is None:
+                    raise exceptions.NotFound(f"There is no discount-code with id {raw}.")
+            if "discount_code" in attrs and attrs["discount_code"] != code:
+                raise serializers.ValidationError(
+                    {"discount_code_id": "discount-code-id and the discount-code relationship name different codes."}
+                )
+            attrs["discount_code"] = code
+        return attrs

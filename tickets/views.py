@@ -1,0 +1,92 @@
+"""API views of tickets. Writes go through ``tickets.rules`` (which call the discount rules for the code)."""
+
+from django.db.models import Q
+from django.shortcuts import get_object_or_404
+from rest_framework import exceptions
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from discounts.models import DiscountCode
+from discounts.serializers import DiscountCodeSerializer
+from eventsite.access import ALL_EVENTS, managed_event_ids, manages, scope_to_managed
+from eventsite.api.permissions import ManagersOnly, ReadPublicWriteManagers
+from eventsite.api.views import RelationshipView, ResourceViewSet
+from eventsite.models import Event
+
+from . import rules
+from .filters import TicketFilter
+from .models import Ticket
+from .serializers import TicketSerializer
+
+
+def visible_tickets(request):
+    """Tickets the requester may see: every ticket of their own events, and the others' that are not hidden."""
+    managed = managed_event_ids(request)
+    if managed is ALL_EVENTS:
+        return Ticket.objects.all()
+    return Ticket.objects.filter(Q(is_hidden=False) | Q(event_id__in=managed))
+
+
+class TicketViewSet(ResourceViewSet):
+    serializer_class = TicketSerializer
+    permission_classes = [ReadPublicWriteManagers]
+    filterset_class = TicketFilter
+    ordering_fields = ("position", "price", "name", "created_at")
+    ordering = ("position", "id")
+    select_for_includes = {"event": ["event"], "discount_code": ["discount_code"]}
+
+    def get_queryset(self):
+        queryset = visible_tickets(self.request)
+        if "event_pk" in self.kwargs:
+            event = get_object_or_404(Event, pk=self.kwargs["event_pk"])
+            queryset = queryset.filter(event=event)
+        if "code_pk" in self.kwargs:
+            code = get_object_or_404(
+                scope_to_managed(DiscountCode.objects.all(), self.request), pk=self.kwargs["code_pk"]
+            )
+            queryset = queryset.filter(discount_code=code)
+        return queryset
+
+    def perform_create(self, serializer):
+        data = dict(serializer.validated_data)
+        if not manages(self.request, data["event"].pk):
+            raise exceptions.PermissionDenied("Only the event's organizers add its tickets.")
+        serializer.instance = rules.create_ticket(**data)
+
+    def perform_update(self, serializer):
+        serializer.instance = rules.update_ticket(ticket=serializer.instance, **serializer.validated_data)
+
+    def perform_destroy(self, instance):
+        rules.delete_ticket(ticket=instance)
+
+    @action(detail=True, methods=["get"], url_path="discount-code")
+    def related_discount_code(self, request, pk=None):
+        ticket = self.get_object()
+        if not manages(request, ticket.event_id):
+            raise exceptions.NotFound("Only the event's organizers see a ticket's discount code.")
+        self.resource_name = "discount-code"
+        if ticket.discount_code_id is None:
+            return Response(None)
+        code = DiscountCode.objects.prefetch_related("tickets").get(pk=ticket.discount_code_id)
+        return Response(DiscountCodeSerializer(code, context=self.get_serializer_context()).data)
+
+
+class TicketDiscountCodeRelationship(RelationshipView):
+    """``/v1/tickets/{id}/relationships/discount-code``: PATCH with an identifier attaches, with null detaches."""
+
+    related_type = "discount-code"
+    to_many = False
+    permission_classes = [ManagersOnly]
+    http_method_names = ["get", "patch", "head", "options"]
+
+    def get_queryset(self):
+        return scope_to_managed(Ticket.objects.select_related("discount_code"), self.request)
+
+    def linked_queryset(self, parent):
+        return scope_to_managed(DiscountCode.objects.all(), self.request)
+
+    def current(self, parent):
+        return parent.discount_code
+
+    def set(self, parent, obj):
+        rules.set_discount_code(ticket=parent, code=obj)
