@@ -124,3 +124,13 @@ def other_organizer(other_event):
 @pytest.fixture
 def stranger(db):
     return UserFactory(email="stranger@example.org")
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    # Throttle counters live in the cache; each test starts with none.
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()

@@ -5,7 +5,7 @@ from rest_framework_json_api.relations import ResourceRelatedField, SerializerMe
 
 from eventsite.access import scope_to_managed
 from eventsite.api.fields import AwareDateTimeField, MoneyField
-from eventsite.api.relations import ScopedResourceRelatedField
+from eventsite.api.relations import LinkField, ScopedResourceRelatedField
 from eventsite.models import Event
 from tickets.models import Ticket
 
@@ -29,7 +29,7 @@ class DiscountCodeSerializer(serializers.ModelSerializer):
     tickets = ScopedResourceRelatedField(
         queryset=Ticket.objects.all(), scope=managed_tickets, many=True, required=False
     )
-    marketer = ResourceRelatedField(read_only=True)
+    marketer = LinkField(read_only=True, resource_type="user")
 
     included_serializers = {
         "event": "eventsite.serializers.EventSerializer",
@@ -61,7 +61,6 @@ class DiscountCodeSerializer(serializers.ModelSerializer):
 
     class JSONAPIMeta:
         resource_name = "discount-code"
-        included_resources = ("event", "tickets")
 
 
 class PublicDiscountCodeSerializer(serializers.ModelSerializer):

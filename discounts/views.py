@@ -38,17 +38,21 @@ class DiscountCodeViewSet(ResourceViewSet):
     select_for_includes = {"event": ["event"]}
 
     def get_queryset(self):
+        queryset = super().get_queryset()
+        included = get_included_resources(self.request, self.serializer_class)
+        tickets = Ticket.objects.order_by("pk")
+        if "tickets" not in included:
+            tickets = tickets.only("pk", "discount_code_id")
+        return queryset.prefetch_related(Prefetch("tickets", queryset=tickets))
+
+    def base_queryset(self):
         queryset = scope_to_managed(DiscountCode.objects.all(), self.request)
         if "event_pk" in self.kwargs:
             event = get_object_or_404(Event, pk=self.kwargs["event_pk"])
             if not manages(self.request, event.pk):
                 raise exceptions.PermissionDenied("Only the event's organizers see its discount codes.")
             queryset = queryset.filter(event=event)
-        included = get_included_resources(self.request, self.serializer_class)
-        tickets = Ticket.objects.order_by("pk")
-        if "tickets" not in included:
-            tickets = tickets.only("pk", "discount_code_id")
-        return queryset.prefetch_related(Prefetch("tickets", queryset=tickets))
+        return queryset
 
     def perform_create(self, serializer):
         data = dict(serializer.validated_data)

@@ -3,9 +3,9 @@
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework_json_api import serializers
-from rest_framework_json_api.relations import ResourceRelatedField
 
 from .api.fields import AwareDateTimeField
+from .api.relations import LinkField
 from .models import Event, User
 
 
@@ -33,7 +33,7 @@ class UserSerializer(serializers.ModelSerializer):
 class EventSerializer(serializers.ModelSerializer):
     starts_at = AwareDateTimeField()
     ends_at = AwareDateTimeField()
-    owner = ResourceRelatedField(read_only=True)
+    owner = LinkField(read_only=True, resource_type="user")
 
     class Meta:
         model = Event

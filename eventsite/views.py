@@ -62,6 +62,10 @@ class TokenView(APIView):
     throttle_classes = [ScopedRateThrottle]
     throttle_scope = "auth"
 
+    def get_authenticate_header(self, request):
+        # Wrong credentials are a 401 (DRF makes it a 403 for views without an authentication scheme).
+        return 'JWT realm="api"'
+
     def field(self, name: str) -> str:
         data = self.request.data
         value = data.get(name) if isinstance(data, dict) else None
@@ -101,7 +105,7 @@ class EventViewSet(ResourceViewSet):
     ordering_fields = ("starts_at", "ends_at", "name", "created_at")
     ordering = ("starts_at", "id")
 
-    def get_queryset(self):
+    def base_queryset(self):
         return Event.objects.all()
 
     def check_object_permissions(self, request, obj):

@@ -60,7 +60,6 @@ class TicketSerializer(serializers.ModelSerializer):
 
     class JSONAPIMeta:
         resource_name = "ticket"
-        included_resources = ("event", "discount_code")
 
     def to_representation(self, instance):
         data = super().to_representation(instance)

@@ -1,6 +1,6 @@
 """API views of tickets. Writes go through ``tickets.rules`` (which call the discount rules for the code)."""
 
-from django.db.models import Q
+from django.db.models import Prefetch, Q
 from django.shortcuts import get_object_or_404
 from rest_framework import exceptions
 from rest_framework.decorators import action
@@ -34,8 +34,11 @@ class TicketViewSet(ResourceViewSet):
     ordering_fields = ("position", "price", "name", "created_at")
     ordering = ("position", "id")
     select_for_includes = {"event": ["event"], "discount_code": ["discount_code"]}
+    prefetch_for_includes = {
+        "discount_code": [Prefetch("discount_code__tickets", queryset=Ticket.objects.only("pk", "discount_code_id"))]
+    }
 
-    def get_queryset(self):
+    def base_queryset(self):
         queryset = visible_tickets(self.request)
         if "event_pk" in self.kwargs:
             event = get_object_or_404(Event, pk=self.kwargs["event_pk"])

@@ -86,10 +86,12 @@ def pointer_for(view, field: str | None) -> str:
     if isinstance(serializer, ListSerializer):
         serializer = serializer.child
     if serializer is not None:
-        for name, member in serializer.fields.items():
-            if name == field or member.source == field or member.source == f"{field}_id":
-                section = "relationships" if is_relationship_field(member) else "attributes"
-                return f"/data/{section}/{format_field_name(name)}"
+        fields = serializer.fields.items()
+        for matches in (lambda name, m: name == field or m.source == field, lambda name, m: m.source == f"{field}_id"):
+            for name, member in fields:
+                if matches(name, member):
+                    section = "relationships" if is_relationship_field(member) else "attributes"
+                    return f"/data/{section}/{format_field_name(name)}"
     return f"/data/attributes/{format_field_name(field)}"
 
 

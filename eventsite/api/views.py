@@ -6,6 +6,7 @@ from rest_framework import mixins, viewsets
 from rest_framework.exceptions import ParseError
 from rest_framework.response import Response
 from rest_framework_json_api import views as jsonapi_views
+from rest_framework_json_api.utils import get_included_resources, undo_format_field_name
 
 from .query import validate_query_parameters
 from .relations import fetch_linked, parse_identifier
@@ -27,7 +28,6 @@ class StrictQueryMixin:
 
 class ResourceViewSet(
     StrictQueryMixin,
-    jsonapi_views.PreloadIncludesMixin,
     mixins.CreateModelMixin,
     mixins.RetrieveModelMixin,
     mixins.UpdateModelMixin,
@@ -39,6 +39,22 @@ class ResourceViewSet(
     declared (``select_for_includes`` / ``prefetch_for_includes``) so query counts stay fixed."""
 
     http_method_names = ["get", "post", "patch", "delete", "head", "options"]
+    select_for_includes: dict[str, list[str]] = {}
+    prefetch_for_includes: dict[str, list] = {}
+
+    def base_queryset(self):
+        """The rows this requester may reach through this endpoint (scoping lives here)."""
+        raise NotImplementedError
+
+    def get_queryset(self):
+        queryset = self.base_queryset()
+        included = get_included_resources(self.request, self.get_serializer_class())
+        for name in ["__all__", *(undo_format_field_name(i) for i in included)]:
+            if name in self.select_for_includes:
+                queryset = queryset.select_related(*self.select_for_includes[name])
+            if name in self.prefetch_for_includes:
+                queryset = queryset.prefetch_related(*self.prefetch_for_includes[name])
+        return queryset
 
 
 class RelationshipView(StrictQueryMixin, jsonapi_views.RelationshipView):

@@ -1,0 +1,105 @@
+"""JSON:API conventions every endpoint keeps: media types, strict query parameters, error documents."""
+
+import pytest
+from rest_framework.test import APIClient
+
+from eventsite.tests.factories import TicketFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def assert_error(response, status, **source):
+    assert response.status_code == status, response.content
+    assert response["Content-Type"].startswith("application/vnd.api+json")
+    error = response.json()["errors"][0]
+    assert error["status"] == str(status)
+    for key, value in source.items():
+        assert error["source"][key] == value
+    return error
+
+
+def test_a_post_with_plain_json_is_a_415(api, organizer, event):
+    body = '{"data": {"type": "ticket", "attributes": {}}}'
+    assert_error(api(organizer).post("/v1/tickets", body, content_type="application/json"), 415)
+    assert_error(api(organizer).post("/v1/tickets", body, content_type="text/plain"), 415)
+
+
+@pytest.mark.parametrize(
+    ("params", "parameter"),
+    [
+        ({"bogus": "1"}, "bogus"),
+        ({"sort": "nope"}, "sort"),
+        ({"filter[nope]": "1"}, "filter[nope]"),
+        ({"page[size]": "0"}, "page[size]"),
+        ({"page[size]": "101"}, "page[size]"),
+        ({"page[size]": "x"}, "page[size]"),
+        ({"page[number]": "-1"}, "page[number]"),
+        ({"filter[event]": "abc"}, "filter[event]"),
+    ],
+)
+def test_bad_query_parameters_are_400s_naming_the_parameter(params, parameter):
+    assert_error(APIClient().get("/v1/tickets", params), 400, parameter=parameter)
+
+
+def test_an_unknown_include_path_is_a_400():
+    assert_error(APIClient().get("/v1/tickets", {"include": "nope"}), 400)
+
+
+def test_a_repeated_parameter_is_a_400():
+    assert_error(APIClient().get("/v1/tickets?sort=name&sort=price"), 400, parameter="sort")
+
+
+def test_collection_parameters_on_a_single_resource_are_400s(event):
+    assert_error(APIClient().get(f"/v1/events/{event.pk}", {"page[size]": "5"}), 400)
+
+
+def test_sparse_fieldsets(event):
+    TicketFactory(event=event)
+    data = APIClient().get("/v1/tickets", {"fields[ticket]": "name,price"}).json()["data"][0]
+    assert set(data["attributes"]) == {"name", "price"}
+
+
+def test_an_unknown_url_under_v1_is_a_json_api_404():
+    assert_error(APIClient().get("/v1/nothing-here"), 404)
+    assert_error(APIClient().get("/v1/tickets/99999999999999999999999"), 404)
+    assert_error(APIClient().get("/v1/tickets/abc"), 404)
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "{not json",
+        "[]",
+        '{"data": []}',
+        '{"data": "x"}',
+        '{"data": {"type": "ticket", "attributes": []}}',
+        '{"data": {"type": "ticket", "relationships": {"event": 1}}}',
+        '{"attributes": {}}',
+        '{"data": {"type": "ticket", "attributes": {"price": NaN}}}',
+        "[" * 100_000 + "]" * 100_000,
+    ],
+)
+def test_malformed_documents_are_400s(api, organizer, body):
+    response = api(organizer).post("/v1/tickets", body)
+    assert response.status_code == 400, response.content[:300]
+    assert "errors" in response.json()
+
+
+def test_a_body_over_the_limit_is_a_413(api, organizer, settings):
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1000
+    body = '{"data": {"type": "ticket", "attributes": {"name": "' + "x" * 2000 + '"}}}'
+    assert_error(api(organizer).post("/v1/tickets", body), 413)
+
+
+def test_a_wrong_resource_type_is_a_409(api, organizer, event):
+    assert_error(api(organizer).post("/v1/tickets", {"data": {"type": "event", "attributes": {}}}), 409)
+
+
+def test_a_server_error_is_a_json_api_500(client, settings):
+    from django.test import RequestFactory
+
+    from eventsite.errorpages import server_error
+
+    response = server_error(RequestFactory().get("/v1/tickets"))
+    assert response.status_code == 500
+    assert response["Content-Type"].startswith("application/vnd.api+json")

@@ -1,0 +1,91 @@
+"""Query budgets: every list and relationship endpoint runs a fixed number of SQL queries, whatever the page
+size and includes. Counted at 1 and at 50 items; the two counts must be equal and within the budget.
+
+Authenticated requests cost one query for the user (JWT) and one for the events they manage.
+"""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from discounts import rules
+from eventsite.tests.factories import DiscountCodeFactory, EventFactory, TicketFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def count_queries(client, url, params=None):
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.get(url, params or {})
+    assert response.status_code == 200, response.content[:500]
+    return len(ctx.captured_queries), response.json()
+
+
+@pytest.fixture
+def world(organizer, event):
+    """Build ``n`` of everything for the organizer's event, spread over two other events too."""
+
+    def build(n):
+        tickets = TicketFactory.create_batch(n, event=event)
+        codes = DiscountCodeFactory.create_batch(n, event=event, value="1.00")
+        rules.attach_tickets(code=codes[0], tickets=tickets)
+        for other in EventFactory.create_batch(2):
+            TicketFactory(event=other)
+        for i in range(n):
+            EventFactory(name=f"Extra {i}")
+        organizers = UserFactory.create_batch(n)
+        event.organizers.add(*organizers)
+        return {"event": event, "code": codes[0], "tickets": tickets}
+
+    return build
+
+
+# (url template, params, anonymous?, exact query count). An authenticated request starts with two queries (the
+# user, the events they manage); a collection adds COUNT and the page; then one per preloaded relation:
+# include=event is a JOIN (free), include=discount-code a JOIN plus the codes' ticket ids, a code's tickets
+# one prefetch; /events/{id}/... and /discount-codes/{id}/... look their parent up once.
+ENDPOINTS = [
+    ("/v1/events", {"page[size]": 100}, True, 2),
+    ("/v1/tickets", {"page[size]": 100}, True, 2),
+    ("/v1/tickets", {"page[size]": 100, "include": "event"}, True, 2),
+    ("/v1/tickets", {"page[size]": 100, "include": "event,discount-code"}, False, 5),
+    ("/v1/events/{event}/tickets", {"page[size]": 100}, True, 3),
+    ("/v1/events/{event}/tickets", {"page[size]": 100, "include": "discount-code"}, False, 6),
+    ("/v1/discount-codes", {"page[size]": 100}, False, 5),
+    ("/v1/discount-codes", {"page[size]": 100, "include": "tickets,event"}, False, 5),
+    ("/v1/events/{event}/discount-codes", {"page[size]": 100, "include": "tickets"}, False, 6),
+    ("/v1/discount-codes/{code}/tickets", {"page[size]": 100, "include": "event"}, False, 5),
+    ("/v1/discount-codes/{code}", {"include": "tickets,event"}, False, 4),
+    ("/v1/discount-codes/{code}/relationships/tickets", {}, False, 4),
+    ("/v1/events/{event}/relationships/organizers", {}, False, 3),
+]
+
+
+@pytest.mark.parametrize(
+    ("template", "params", "anonymous", "budget"), ENDPOINTS, ids=[e[0] + str(e[1]) for e in ENDPOINTS]
+)
+def test_query_count_does_not_grow_with_the_page(api, organizer, world, template, params, anonymous, budget):
+    client = api(None if anonymous else organizer)
+    small = world(1)
+    url = template.format(event=small["event"].pk, code=small["code"].pk)
+    few, _ = count_queries(client, url, params)
+    large = world(50)
+    url = template.format(event=large["event"].pk, code=large["code"].pk)
+    many, body = count_queries(client, url, params)
+    assert many == few, f"{url}: {few} queries at 1 item, {many} at 50"
+    assert many == budget, f"{url}: {many} queries, budget {budget}"
+    if isinstance(body["data"], list):
+        assert len(body["data"]) > 1
+
+
+def test_replacing_a_codes_tickets_with_1000_ids_takes_a_fixed_number_of_queries(api, organizer, event, ticket_code):
+    tickets = TicketFactory.create_batch(1000, event=event)
+    linkage = {"data": [{"type": "ticket", "id": str(t.pk)} for t in tickets]}
+    client = api(organizer)
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.patch(f"/v1/discount-codes/{ticket_code.pk}/relationships/tickets", linkage)
+    assert response.status_code == 200
+    assert len(response.json()["data"]) == 1000
+    # user, managed events, the code, the tickets looked up, lock code (x2), lock tickets, UPDATE attach,
+    # UPDATE detach the rest, linkage; plus savepoints
+    assert len([q for q in ctx.captured_queries if "SAVEPOINT" not in q["sql"]]) <= 11

@@ -1,0 +1,19 @@
+from contextlib import contextmanager
+
+from django.core.cache import cache
+from rest_framework.settings import api_settings
+from rest_framework.throttling import SimpleRateThrottle
+
+
+@contextmanager
+def throttle_rate(scope: str, rate: str):
+    """Run with another rate for one throttle scope (DRF reads its rates once, at import)."""
+    rates = SimpleRateThrottle.THROTTLE_RATES
+    old = rates.get(scope)
+    rates[scope] = rate
+    cache.clear()
+    try:
+        yield
+    finally:
+        rates[scope] = old if old is not None else api_settings.DEFAULT_THROTTLE_RATES[scope]
+        cache.clear()
