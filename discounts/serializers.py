@@ -66,8 +66,8 @@ class DiscountCodeSerializer(serializers.ModelSerializer):
 class PublicDiscountCodeSerializer(serializers.ModelSerializer):
     """What a buyer's front end learns when someone types a code: its terms and the tickets it applies to."""
 
-    discount_type = serializers.CharField(source="type")
-    value = MoneyField()
+    discount_type = serializers.ChoiceField(source="type", choices=DiscountType.choices, read_only=True)
+    value = MoneyField(read_only=True)
     tickets = SerializerMethodResourceRelatedField(model=Ticket, many=True, read_only=True, method_name="get_tickets")
 
     class Meta:

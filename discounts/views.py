@@ -4,11 +4,12 @@ from django.db import transaction
 from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import exceptions
 from rest_framework.decorators import action
 from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
-from rest_framework.views import APIView
+from rest_framework.generics import GenericAPIView
 from rest_framework_json_api.utils import get_included_resources
 
 from eventsite.access import manages, scope_to_managed
@@ -25,6 +26,7 @@ from .serializers import DiscountCodeSerializer, PublicDiscountCodeSerializer
 
 
 class DiscountCodeViewSet(ResourceViewSet):
+    queryset = DiscountCode.objects.none()  # describes the model to the schema; requests use base_queryset()
     serializer_class = DiscountCodeSerializer
     permission_classes = [ManagersOnly]
     filterset_fields = {
@@ -84,6 +86,7 @@ class DiscountCodeTicketsRelationship(RelationshipView):
     """``/v1/discount-codes/{id}/relationships/tickets``: PATCH replaces, POST adds, DELETE detaches."""
 
     related_type = "ticket"
+    queryset = DiscountCode.objects.none()
     permission_classes = [ManagersOnly]
 
     def get_queryset(self):
@@ -109,6 +112,7 @@ class DiscountCodeEventRelationship(RelationshipView):
     """``/v1/discount-codes/{id}/relationships/event``: readable; a code never moves to another event."""
 
     related_type = "event"
+    queryset = DiscountCode.objects.none()
     to_many = False
     permission_classes = [ManagersOnly]
     http_method_names = ["get", "patch", "head", "options"]
@@ -127,7 +131,17 @@ class DiscountCodeEventRelationship(RelationshipView):
             raise RuleError(Problem("event", rules.EVENT_FIXED, "event_fixed", Kind.CONFLICT))
 
 
-class DiscountCodeCheck(StrictQueryMixin, APIView):
+@extend_schema_view(
+    get=extend_schema(
+        responses={
+            200: PublicDiscountCodeSerializer,
+            404: OpenApiResponse(description="No such code for this event"),
+            422: OpenApiResponse(description="Inactive, not yet valid, expired or used up"),
+            429: OpenApiResponse(description="Too many look-ups from this client"),
+        }
+    )
+)
+class DiscountCodeCheck(StrictQueryMixin, GenericAPIView):
     """``GET /v1/events/{event_id}/discount-codes/{code}``: the public check a buyer's front end makes.
 
     Throttled per client (``DISCOUNT_CODE_LOOKUP_RATE``) so that codes cannot be found by trying many.
@@ -137,6 +151,8 @@ class DiscountCodeCheck(StrictQueryMixin, APIView):
     throttle_classes = [ScopedRateThrottle]
     throttle_scope = "discount_code_lookup"
     resource_name = "discount-code"
+    queryset = DiscountCode.objects.none()
+    serializer_class = PublicDiscountCodeSerializer
 
     def get(self, request, event_pk: int, code: str):
         found = (

@@ -1,6 +1,7 @@
 """``/v1/``: the JSON:API. Each app lists its own routes; this file only puts them under one prefix."""
 
 from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from . import views
 
@@ -8,6 +9,8 @@ events = views.EventViewSet
 users = views.UserViewSet
 
 urlpatterns = [
+    path("schema", SpectacularAPIView.as_view(), name="schema"),
+    path("docs", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
     path("auth/login", views.LoginView.as_view(), name="auth-login"),
     path("auth/token/refresh", views.RefreshView.as_view(), name="auth-token-refresh"),
     path("users", users.as_view({"post": "create"}), name="user-list"),

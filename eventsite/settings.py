@@ -46,6 +46,8 @@ INSTALLED_APPS = [
     "django_filters",
     "rest_framework",
     "rest_framework_json_api",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     "eventsite",
     "discounts",
     "tickets",
@@ -146,6 +148,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PARSER_CLASSES": ("eventsite.api.parsers.JSONAPIParser",),
     "DEFAULT_RENDERER_CLASSES": ("eventsite.api.renderers.JSONAPIRenderer",),
     "DEFAULT_METADATA_CLASS": "rest_framework_json_api.metadata.JSONAPIMetadata",
+    "DEFAULT_SCHEMA_CLASS": "eventsite.api.schema.SchemaWithFixedRelationships",
     "DEFAULT_FILTER_BACKENDS": (
         "eventsite.api.filters.OrderingFilter",
         "eventsite.api.filters.DjangoFilterBackend",
@@ -164,6 +167,23 @@ REST_FRAMEWORK = {
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
     "COERCE_DECIMAL_TO_STRING": True,
     "DATETIME_FORMAT": "iso-8601",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "eventsite API",
+    "DESCRIPTION": "JSON:API for events, tickets and the discount codes attached to them.",
+    "VERSION": "1",
+    "SCHEMA_PATH_PREFIX": "/v1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "COMPONENT_SPLIT_REQUEST": True,
+    "PREPROCESSING_HOOKS": ["drf_spectacular_jsonapi.hooks.fix_nested_path_parameters"],
+    "SWAGGER_UI_DIST": "SIDECAR",  # assets served from this site, no CDN
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "ENUM_NAME_OVERRIDES": {
+        "TicketTypeEnum": "tickets.models.TicketType",
+        "DiscountTypeEnum": "discounts.models.DiscountType",
+    },
+    "EXTENSIONS_INFO": {},
 }
 JSON_API_FORMAT_FIELD_NAMES = "dasherize"
 JSON_API_FORMAT_TYPES = "dasherize"

@@ -3,7 +3,9 @@
 from django.contrib.auth import authenticate
 from django.db import transaction
 from django.db.models import Q
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view, inline_serializer
 from rest_framework import exceptions, mixins, permissions, renderers, status, viewsets
+from rest_framework import serializers as drf_serializers
 from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
@@ -27,6 +29,7 @@ class UserViewSet(StrictQueryMixin, mixins.CreateModelMixin, mixins.RetrieveMode
     """``POST /v1/users`` signs up (public); ``GET /v1/users/{id}`` shows oneself (admins: anyone)."""
 
     serializer_class = UserSerializer
+    queryset = User.objects.none()
 
     def get_permissions(self):
         if self.action == "create":
@@ -74,6 +77,19 @@ class TokenView(APIView):
         return value
 
 
+TOKENS = inline_serializer(
+    "Tokens", {"access_token": drf_serializers.CharField(), "refresh_token": drf_serializers.CharField()}
+)
+
+
+@extend_schema_view(
+    post=extend_schema(
+        request=inline_serializer(
+            "Credentials", {"email": drf_serializers.EmailField(), "password": drf_serializers.CharField()}
+        ),
+        responses={200: TOKENS, 401: OpenApiResponse(description="Wrong credentials")},
+    )
+)
 class LoginView(TokenView):
     """``POST /v1/auth/login`` {"email", "password"} → {"access_token", "refresh_token"}."""
 
@@ -86,6 +102,12 @@ class LoginView(TokenView):
         return Response({"access_token": str(refresh.access_token), "refresh_token": str(refresh)})
 
 
+@extend_schema_view(
+    post=extend_schema(
+        request=inline_serializer("RefreshToken", {"refresh_token": drf_serializers.CharField()}),
+        responses={200: inline_serializer("AccessToken", {"access_token": drf_serializers.CharField()}), 401: None},
+    )
+)
 class RefreshView(TokenView):
     """``POST /v1/auth/token/refresh`` {"refresh_token"} → {"access_token"}."""
 
@@ -99,6 +121,7 @@ class RefreshView(TokenView):
 
 
 class EventViewSet(ResourceViewSet):
+    queryset = Event.objects.none()  # describes the model to the schema; requests use base_queryset()
     serializer_class = EventSerializer
     permission_classes = [ReadPublicWriteManagers]
     filterset_fields = {"identifier": ("exact",), "name": ("exact", "icontains"), "payment_currency": ("exact",)}
@@ -127,6 +150,7 @@ class EventOrganizersRelationship(RelationshipView):
     """``/v1/events/{id}/relationships/organizers``: the owner (or an admin) adds and removes organizers."""
 
     related_type = "user"
+    queryset = Event.objects.none()
     permission_classes = [permissions.IsAuthenticated]
     http_method_names = ["get", "post", "delete", "head", "options"]
 

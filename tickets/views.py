@@ -28,6 +28,7 @@ def visible_tickets(request):
 
 
 class TicketViewSet(ResourceViewSet):
+    queryset = Ticket.objects.none()  # describes the model to the schema; requests use base_queryset()
     serializer_class = TicketSerializer
     permission_classes = [ReadPublicWriteManagers]
     filterset_class = TicketFilter
@@ -78,6 +79,7 @@ class TicketDiscountCodeRelationship(RelationshipView):
     """``/v1/tickets/{id}/relationships/discount-code``: PATCH with an identifier attaches, with null detaches."""
 
     related_type = "discount-code"
+    queryset = Ticket.objects.none()
     to_many = False
     permission_classes = [ManagersOnly]
     http_method_names = ["get", "patch", "head", "options"]
