@@ -1,7 +1,12 @@
 """JSON:API shapes of discount codes: the organizers' full view and the public check's few fields."""
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework_json_api import serializers
-from rest_framework_json_api.relations import ResourceRelatedField, SerializerMethodResourceRelatedField
+from rest_framework_json_api.relations import (
+    ManySerializerMethodResourceRelatedField,
+    ResourceRelatedField,
+    SerializerMethodResourceRelatedField,
+)
 
 from eventsite.access import scope_to_managed
 from eventsite.api.fields import AwareDateTimeField, MoneyField
@@ -63,12 +68,31 @@ class DiscountCodeSerializer(serializers.ModelSerializer):
         resource_name = "discount-code"
 
 
+@extend_schema_field(
+    {
+        "type": "array",
+        "items": {
+            "type": "object",
+            "properties": {"type": {"type": "string", "enum": ["ticket"]}, "id": {"type": "string"}},
+        },
+    }
+)
+class ApplicableTicketsLinkage(ManySerializerMethodResourceRelatedField):
+    pass
+
+
+class ApplicableTicketsField(SerializerMethodResourceRelatedField):
+    """The tickets a code applies to, worked out by the rules (attached ones, or the event's paid ones)."""
+
+    many_cls = ApplicableTicketsLinkage
+
+
 class PublicDiscountCodeSerializer(serializers.ModelSerializer):
     """What a buyer's front end learns when someone types a code: its terms and the tickets it applies to."""
 
     discount_type = serializers.ChoiceField(source="type", choices=DiscountType.choices, read_only=True)
     value = MoneyField(read_only=True)
-    tickets = SerializerMethodResourceRelatedField(model=Ticket, many=True, read_only=True, method_name="get_tickets")
+    tickets = ApplicableTicketsField(model=Ticket, many=True, read_only=True, method_name="get_tickets")
 
     class Meta:
         model = DiscountCode

@@ -182,8 +182,12 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "TicketTypeEnum": "tickets.models.TicketType",
         "DiscountTypeEnum": "discounts.models.DiscountType",
+        # resource identifier types
+        "EventResourceType": ["event"],
+        "TicketResourceType": ["ticket"],
+        "DiscountCodeResourceType": ["discount-code"],
+        "UserResourceType": ["user"],
     },
-    "EXTENSIONS_INFO": {},
 }
 JSON_API_FORMAT_FIELD_NAMES = "dasherize"
 JSON_API_FORMAT_TYPES = "dasherize"
