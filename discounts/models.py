@@ -88,6 +88,10 @@ class DiscountCode(models.Model):
                 name="discountcode_validity_ordered",
             ),
             models.CheckConstraint(condition=~Q(code=""), name="discountcode_code_not_empty"),
+            models.CheckConstraint(
+                condition=Q(tickets_number__isnull=True) | Q(used_count__lte=F("tickets_number")),
+                name="discountcode_not_used_beyond_limit",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -37,6 +37,8 @@ FREE_TICKET = "“{ticket}” is free; a free ticket takes no discount code."
 TICKET_HAS_OTHER_CODE = "“{ticket}” already has the code “{other}”; detach it there first."
 USED_FOR_FIXED = "What a code is for cannot change after it is created; create a new code instead."
 EVENT_FIXED = "A code cannot move to another event; create a new code there instead."
+CODE_HAS_ORDERS = "“{code}” is used by placed orders and cannot be deleted; deactivate it instead."
+LIMIT_BELOW_USED = "{code} has been used {n} times already; its limit cannot be lower."
 
 MAX_CODE_LENGTH = 100
 
@@ -250,6 +252,15 @@ def code_problems(
             problems += [p for t in tickets for p in ticket_problems(code=code, ticket=t, terms=terms)]
     if original is not None:
         problems += attached_problems(code=code, terms=terms)
+        if code.tickets_number is not None and code.tickets_number < original.used_count:
+            problems.append(
+                Problem(
+                    "tickets_number",
+                    LIMIT_BELOW_USED.format(code=code.code, n=original.used_count),
+                    "limit_below_used",
+                    Kind.CONFLICT,
+                )
+            )
     return _unique(problems)
 
 
@@ -297,10 +308,26 @@ def save_code_changes(code: DiscountCode) -> DiscountCode:
     return code
 
 
+def deletion_problems(codes: Iterable[DiscountCode]) -> list[Problem]:
+    """A code that placed orders used stays: its orders point at it. Deactivating it stops new uses."""
+    from django.db.models import Exists, OuterRef
+
+    from orders.models import Order, OrderStatus
+
+    used = DiscountCode.objects.filter(pk__in=[c.pk for c in codes]).filter(
+        Exists(Order.objects.filter(discount_code=OuterRef("pk"), status=OrderStatus.PLACED))
+    )
+    return [
+        Problem(None, CODE_HAS_ORDERS.format(code=code), "code_has_orders", Kind.CONFLICT)
+        for code in used.values_list("code", flat=True)
+    ]
+
+
 @transaction.atomic
 def delete_code(*, code: DiscountCode) -> int:
     """Delete a code but keep its tickets: they are detached first and stay on sale at full price."""
     _lock_code(code)
+    raise_if(deletion_problems([code]))
     detached = Ticket.objects.filter(discount_code=code).update(discount_code=None)
     code.delete()
     return detached
@@ -309,7 +336,8 @@ def delete_code(*, code: DiscountCode) -> int:
 @transaction.atomic
 def delete_codes(*, codes: Iterable[DiscountCode]) -> int:
     ids = sorted(c.pk for c in codes)
-    list(DiscountCode.objects.select_for_update().filter(pk__in=ids).order_by("pk"))
+    locked = list(DiscountCode.objects.select_for_update().filter(pk__in=ids).order_by("pk"))
+    raise_if(deletion_problems(locked))
     detached = Ticket.objects.filter(discount_code_id__in=ids).update(discount_code=None)
     DiscountCode.objects.filter(pk__in=ids).delete()
     return detached

@@ -28,4 +28,5 @@ urlpatterns = [
     ),
     path("", include("tickets.urls")),
     path("", include("discounts.urls")),
+    path("", include("orders.urls")),
 ]

@@ -13,6 +13,7 @@ TIMEZONE_UNKNOWN = "“{value}” is not a known time zone (e.g. Europe/Berlin).
 CURRENCY_UNKNOWN = "“{value}” is not an ISO 4217 currency code (e.g. EUR)."
 OWNER_IS_NOT_AN_ORGANIZER = "The owner runs the event already; only other users are added as organizers."
 ONLY_OWNER_CHANGES_ORGANIZERS = "Only the event's owner adds and removes organizers."
+EVENT_HAS_ORDERS = "The event has orders and cannot be deleted."
 
 
 def event_problems(event: Event) -> list[Problem]:
@@ -67,5 +68,7 @@ def remove_organizers(*, event: Event, users: list[User]) -> None:
 
 @transaction.atomic
 def delete_event(*, event: Event) -> None:
-    """Deleting an event deletes its tickets and codes with it (they mean nothing without it)."""
+    """Deleting an event deletes its tickets and codes with it (they mean nothing without it), unless sold."""
+    if event.orders.exists():
+        raise_if([Problem(None, EVENT_HAS_ORDERS, "event_has_orders", Kind.CONFLICT)])
     event.delete()

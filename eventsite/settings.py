@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "eventsite",
     "discounts",
     "tickets",
+    "orders",
 ]
 
 MIDDLEWARE = [

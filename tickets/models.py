@@ -30,6 +30,12 @@ class Ticket(models.Model):
     type = models.CharField(max_length=16, choices=TicketType.choices, default=TicketType.PAID)
     price = models.DecimalField(max_digits=12, decimal_places=2, default=Decimal("0.00"))
     quantity = models.PositiveIntegerField(default=100)
+    sold_count = models.PositiveIntegerField(
+        default=0, editable=False, help_text="Tickets sold in placed orders (kept by the order rules)."
+    )
+    # A donation ticket's buyer names the price, within these bounds (``price`` is the suggested amount).
+    min_price = models.DecimalField(max_digits=12, decimal_places=2, default=Decimal("0.00"))
+    max_price = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True)
     position = models.PositiveIntegerField(default=0)
     min_order = models.PositiveIntegerField(default=1)
     max_order = models.PositiveIntegerField(default=10)
@@ -59,6 +65,12 @@ class Ticket(models.Model):
             models.CheckConstraint(condition=~Q(type=TicketType.FREE) | Q(price=0), name="ticket_free_costs_nothing"),
             models.CheckConstraint(condition=~Q(type=TicketType.PAID) | Q(price__gt=0), name="ticket_paid_has_price"),
             models.CheckConstraint(condition=Q(min_order__gte=1), name="ticket_min_order_positive"),
+            models.CheckConstraint(condition=Q(sold_count__lte=F("quantity")), name="ticket_not_oversold"),
+            models.CheckConstraint(condition=Q(min_price__gte=0), name="ticket_min_price_not_negative"),
+            models.CheckConstraint(
+                condition=Q(max_price__isnull=True) | Q(min_price__lte=F("max_price")),
+                name="ticket_min_price_le_max_price",
+            ),
             models.CheckConstraint(condition=Q(min_order__lte=F("max_order")), name="ticket_min_order_le_max_order"),
             models.CheckConstraint(
                 condition=Q(sales_starts_at__isnull=True)

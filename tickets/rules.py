@@ -25,6 +25,9 @@ SALES_END_NOT_AFTER_START = "Sales must end after they start."
 NAME_BLANK = "A ticket needs a name."
 NAME_TAKEN = "The event already has a ticket named “{name}”."
 EVENT_FIXED = "A ticket cannot move to another event; create it there instead."
+QUANTITY_BELOW_SOLD = "{n} of “{ticket}” are sold already; the quantity cannot be lower."
+TICKET_HAS_ORDERS = "“{ticket}” has been ordered and cannot be deleted; hide it instead."
+DONATION_BOUNDS = "The lowest donation may not be more than the highest."
 
 
 def ticket_problems(ticket: Ticket, *, original: Ticket | None = None) -> list[Problem]:
@@ -46,6 +49,17 @@ def ticket_problems(ticket: Ticket, *, original: Ticket | None = None) -> list[P
         problems.append(Problem("min_order", MIN_ORDER_ABOVE_MAX, "min_order_above_max"))
     if ticket.sales_starts_at and ticket.sales_ends_at and ticket.sales_ends_at <= ticket.sales_starts_at:
         problems.append(Problem("sales_ends_at", SALES_END_NOT_AFTER_START, "sales_end_not_after_start"))
+    if original is not None and ticket.quantity is not None and ticket.quantity < original.sold_count:
+        problems.append(
+            Problem(
+                "quantity",
+                QUANTITY_BELOW_SOLD.format(n=original.sold_count, ticket=ticket.name),
+                "quantity_below_sold",
+                Kind.CONFLICT,
+            )
+        )
+    if ticket.min_price is not None and ticket.max_price is not None and ticket.min_price > ticket.max_price:
+        problems.append(Problem("min_price", DONATION_BOUNDS, "donation_bounds"))
     if original is not None and original.event_id != ticket.event_id:
         problems.append(Problem("event", EVENT_FIXED, "event_fixed", Kind.CONFLICT))
     if ticket.name and ticket.event_id:
@@ -127,4 +141,7 @@ def set_discount_code(*, ticket: Ticket, code: DiscountCode | None) -> Ticket:
 
 @transaction.atomic
 def delete_ticket(*, ticket: Ticket) -> None:
+    """A ticket that was ordered stays (its order lines PROTECT it); hiding it stops new sales."""
+    if ticket.order_lines.exists():
+        raise_if([Problem(None, TICKET_HAS_ORDERS.format(ticket=ticket.name), "ticket_has_orders", Kind.CONFLICT)])
     ticket.delete()

@@ -78,6 +78,9 @@ def pointer_for(view, field: str | None) -> str:
         return "/data"
     if getattr(view, "is_relationship_view", False):
         return "/data"
+    if "/" in field:  # a path into a member, e.g. "tickets/0/quantity"
+        head, rest = field.split("/", 1)
+        return f"{pointer_for(view, head)}/{rest}"
     serializer = None
     try:
         serializer = view.get_serializer()

@@ -1,0 +1,153 @@
+"""Order API: the public quote (plain JSON) and the order resource (JSON:API). Writes go through the rules."""
+
+from django.db.models import Prefetch
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
+from rest_framework import exceptions, permissions, renderers, status
+from rest_framework import serializers as drf
+from rest_framework.response import Response
+from rest_framework.throttling import ScopedRateThrottle
+from rest_framework.views import APIView
+
+from discounts.models import DiscountCode
+from eventsite.access import manages, scope_to_managed
+from eventsite.api.exceptions import STATUS_OF_KIND, error_object
+from eventsite.api.parsers import JSONParser
+from eventsite.api.views import ResourceViewSet
+from eventsite.errors import Kind, Problem, RuleError
+from eventsite.models import Event
+
+from . import rules
+from .models import Order, OrderLine, OrderStatus
+from .serializers import LineSerializer, OrderSerializer, QuoteRequestSerializer, quote_document, to_line
+
+
+def problem_error(problem: Problem, prefix: str = "") -> dict:
+    """A rule's problem as a JSON:API-style error whose pointer is relative to the body (``/tickets/0/id``)."""
+    field = problem.field or ""
+    member = {"code": "discount-code"}.get(field, field)
+    return error_object(STATUS_OF_KIND[problem.kind], problem.code, problem.message, f"{prefix}/{member}".rstrip("/"))
+
+
+QUOTE_REQUEST = inline_serializer(
+    "QuoteRequest",
+    {
+        "tickets": LineSerializer(many=True),
+        "discount-code": drf.CharField(required=False),
+        "discount-code-id": drf.CharField(required=False),
+    },
+)
+
+
+@extend_schema(
+    request=QUOTE_REQUEST,
+    responses={
+        200: OpenApiResponse(description="The priced order, with the reasons a code does not (fully) apply"),
+        404: OpenApiResponse(description="Unknown tickets"),
+        415: OpenApiResponse(description="Not application/json"),
+        422: OpenApiResponse(description="Lines that cannot be bought, with pointers"),
+        429: OpenApiResponse(description="Too many requests from this client"),
+    },
+)
+class QuoteView(APIView):
+    """``POST /v1/orders/calculate-amount``: what an order would cost, and why a code does not apply if it
+    does not. Public and throttled like the public code check (it tells whether a code is valid)."""
+
+    permission_classes = [permissions.AllowAny]
+    authentication_classes = []
+    parser_classes = [JSONParser]
+    renderer_classes = [renderers.JSONRenderer]
+    throttle_classes = [ScopedRateThrottle]
+    throttle_scope = "discount_code_lookup"
+
+    def post(self, request):
+        serializer = QuoteRequestSerializer(data=request.data)
+        if not serializer.is_valid():
+            return Response({"errors": flatten_errors(serializer.errors)}, status=422)
+        data = serializer.validated_data
+        try:
+            quote = rules.quote(
+                lines=data["lines"], code_text=data["code"], code_id=data["code_id"], now=timezone.now()
+            )
+        except RuleError as error:
+            status_code = 404 if all(p.kind is Kind.NOT_FOUND for p in error.problems) else 422
+            return Response({"errors": [problem_error(p) for p in error.problems]}, status=status_code)
+        return Response(quote_document(quote, [problem_error(p) for p in quote.problems]))
+
+
+def flatten_errors(errors, pointer: str = "") -> list[dict]:
+    """DRF's nested validation errors as a flat list of JSON:API errors with pointers."""
+    if isinstance(errors, dict):
+        out = []
+        for key, value in errors.items():
+            member = "" if key == "non_field_errors" else f"/{key}"
+            out += flatten_errors(value, pointer + member)
+        return out
+    if isinstance(errors, list):
+        if all(isinstance(e, str) for e in errors):
+            return [error_object(422, getattr(e, "code", "invalid"), e, pointer or "/") for e in errors]
+        out = []
+        for index, value in enumerate(errors):
+            if value:
+                out += flatten_errors(value, f"{pointer}/{index}")
+        return out
+    return [error_object(422, "invalid", str(errors), pointer or "/")]
+
+
+class OrderViewSet(ResourceViewSet):
+    """Buyers see their own orders, organizers their events' orders; ``PATCH`` only cancels."""
+
+    queryset = Order.objects.none()  # describes the model to the schema; requests use base_queryset()
+    serializer_class = OrderSerializer
+    permission_classes = [permissions.IsAuthenticated]
+    filterset_fields = {"status": ("exact",), "event": ("exact",)}
+    ordering_fields = ("created_at", "amount")
+    ordering = ("-created_at", "-id")
+    http_method_names = ["get", "post", "patch", "head", "options"]
+
+    def base_queryset(self):
+        queryset = Order.objects.visible_to(self.request.user)
+        if "event_pk" in self.kwargs:
+            event = get_object_or_404(Event, pk=self.kwargs["event_pk"])
+            if not manages(self.request, event.pk):
+                raise exceptions.PermissionDenied("Only the event's organizers see its orders.")
+            queryset = queryset.filter(event=event)
+        if "code_pk" in self.kwargs:
+            code = get_object_or_404(
+                scope_to_managed(DiscountCode.objects.all(), self.request), pk=self.kwargs["code_pk"]
+            )
+            queryset = queryset.filter(discount_code=code)
+        return queryset.prefetch_related(Prefetch("lines", queryset=OrderLine.objects.order_by("pk")))
+
+    def create(self, request, *args, **kwargs):
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        if "status" in data and data["status"] != OrderStatus.PLACED:
+            raise RuleError(Problem("status", rules.ONLY_CANCELLING, "status_not_placed"))
+        key = request.headers.get("Idempotency-Key") or None
+        if key is not None and len(key) > 255:
+            raise exceptions.ValidationError({"idempotency_key": ["An Idempotency-Key has at most 255 characters."]})
+        order, created = rules.place_order(
+            buyer=request.user,
+            lines=[to_line(line) for line in data["tickets"]],
+            code_text=data.get("code") or None,
+            now=timezone.now(),
+            idempotency_key=key,
+        )
+        order = self.get_queryset().get(pk=order.pk)
+        body = self.get_serializer(order).data
+        return Response(body, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
+
+    def partial_update(self, request, *args, **kwargs):
+        order = self.get_object()
+        if not (order.buyer_id == request.user.pk or manages(request, order.event_id)):
+            raise exceptions.PermissionDenied("Only the buyer or the event's organizers cancel an order.")
+        serializer = self.get_serializer(order, data=request.data, partial=True)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        if set(data) - {"status"} or data.get("status") != OrderStatus.CANCELLED:
+            raise RuleError(Problem("status", rules.ONLY_CANCELLING, "only_cancelling", Kind.CONFLICT))
+        rules.cancel_order(order=order, now=timezone.now())
+        return Response(self.get_serializer(self.get_queryset().get(pk=order.pk)).data)
