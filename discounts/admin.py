@@ -194,8 +194,9 @@ class DiscountCodeAdmin(EventScopedAdmin):
         (None, {"fields": ("event", "code", "used_for", "is_active")}),
         ("Discount", {"fields": ("type", "value", "discount_url")}),
         ("Limits", {"fields": ("tickets_number", "min_quantity", "max_quantity", "valid_from", "valid_till")}),
-        ("Tickets", {"fields": ("attach",)}),
         ("History", {"fields": ("marketer", "created_at")}),
+        # Last, so the attach field sits right above the inline of attached tickets.
+        ("Tickets", {"fields": ("attach",)}),
     )
 
     def get_queryset(self, request):

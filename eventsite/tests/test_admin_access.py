@@ -3,6 +3,7 @@
 import pytest
 from django.urls import reverse
 
+from eventsite.models import Event
 from eventsite.tests.factories import PASSWORD, EventFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -74,3 +75,40 @@ def test_a_superuser_sees_every_app(client, superuser):
     page = client.get(INDEX).content.decode()
     for model in ("Discount codes", "Tickets", "Events", "Users", "Groups"):
         assert f">{model}</a>" in page
+
+
+def test_only_the_owner_may_delete_an_event_and_the_confirmation_lists_what_goes_with_it(
+    client, event, owner, paid_ticket, ticket_code
+):
+    organizer = UserFactory(email="helper@pycon.test")
+    event.organizers.add(organizer)
+    url = reverse("admin:eventsite_event_delete", args=[event.pk])
+    client.force_login(organizer)
+    assert client.get(url).status_code == 403
+    client.force_login(owner)
+    confirmation = client.get(url).content.decode()
+    assert "Early bird" in confirmation and "EARLY" in confirmation
+
+
+def test_an_organizer_edits_their_event_but_not_who_runs_it(client, event):
+    organizer = UserFactory(email="helper@pycon.test")
+    event.organizers.add(organizer)
+    client.force_login(organizer)
+    page = client.get(reverse("admin:eventsite_event_change", args=[event.pk])).content.decode()
+    assert 'name="name"' in page
+    assert 'name="owner"' not in page and 'name="organizers"' not in page
+
+
+def test_an_event_created_by_an_organizer_is_theirs(client, event):
+    organizer = UserFactory(email="helper@pycon.test")
+    event.organizers.add(organizer)
+    client.force_login(organizer)
+    data = {
+        "name": "Sprint day", "starts_at_0": "2031-05-01", "starts_at_1": "09:00:00", "ends_at_0": "2031-05-01",
+        "ends_at_1": "18:00:00", "timezone": "UTC", "payment_currency": "EUR",
+        "tickets-TOTAL_FORMS": "0", "tickets-INITIAL_FORMS": "0",
+        "discount_codes-TOTAL_FORMS": "0", "discount_codes-INITIAL_FORMS": "0",
+    }  # fmt: skip
+    response = client.post(reverse("admin:eventsite_event_add"), data)
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    assert Event.objects.get(name="Sprint day").owner == organizer
