@@ -1,30 +1,67 @@
-"""Admin for discount codes: the tickets of a ticket code are attached and detached here, through the rules."""
+"""Admin for discount codes: a ticket code's page attaches tickets (autocomplete) and detaches them (inline).
+
+Every write goes through ``discounts.rules``; the classes here only collect the input and show the rule's
+message on the form. What an organizer sees is scoped to their events (``eventsite.admin_scoping``).
+"""
+
+from urllib.parse import urlencode
 
 from django import forms
 from django.contrib import admin
-from django.contrib.admin.widgets import FilteredSelectMultiple
+from django.contrib.admin.widgets import AutocompleteSelectMultiple
 from django.db.models import Count
 from django.utils import timezone
 from django.utils.html import format_html
 
+from eventsite.admin_scoping import EventScopedAdmin, EventScopedInline, ManagedRelatedFilter, scoped
 from eventsite.errors import RuleError
-from tickets.models import Ticket, TicketType
+from tickets.models import Ticket
 
-from . import rules
+from . import rules, states
 from .models import DiscountCode, UsedFor
+from .selectors import attachable_tickets
 
 EVENT_CODE_NOTE = "This code applies to every paid ticket of its event; it takes no tickets of its own."
+ATTACH_HELP = "Type to search the event's tickets that are not free and have no other code."
+
+# The autocomplete asks for candidates of this relation; TicketAdmin.get_search_results narrows them.
+ATTACH_SOURCE = {"app_label": "discounts", "model_name": "discountcode", "field_name": "tickets"}
+CODE_PARAMETER = "code"
+
+STATE_COLOURS = {
+    states.CodeState.INACTIVE: "#6b7280",
+    states.CodeState.UPCOMING: "#2563eb",
+    states.CodeState.ACTIVE: "#15803d",
+    states.CodeState.EXPIRED: "#b91c1c",
+    states.CodeState.USED_UP: "#b45309",
+}
+
+
+class AttachTicketsWidget(AutocompleteSelectMultiple):
+    """Django's select2 autocomplete over ``DiscountCode.tickets``, asking for the candidates of one code.
+
+    The code's id travels in the URL (jQuery adds select2's own parameters to it), so the server can offer
+    only that code's event's tickets; it checks the code against the user's events itself.
+    """
+
+    def __init__(self, admin_site, code: DiscountCode | None = None, attrs=None):
+        super().__init__(DiscountCode._meta.get_field("tickets"), admin_site, attrs=attrs)
+        self.code_pk = code.pk if code is not None else None
+
+    def get_url(self) -> str:
+        url = super().get_url()
+        return f"{url}?{urlencode({CODE_PARAMETER: self.code_pk})}" if self.code_pk else url
 
 
 class DiscountCodeForm(forms.ModelForm):
     attach = forms.ModelMultipleChoiceField(
-        queryset=Ticket.objects.none(),
-        required=False,
-        label="Attach tickets",
-        help_text="Tickets of the code's event that are not free and have no other code.",
-        widget=FilteredSelectMultiple("tickets", is_stacked=False),
+        queryset=Ticket.objects.none(), required=False, label="Attach tickets", help_text=ATTACH_HELP
     )
     discount_url = forms.URLField(max_length=500, required=False, assume_scheme="https")
+
+    # Set per request by DiscountCodeAdmin.get_form.
+    user = None
+    admin_site = admin.site
 
     class Meta:
         model = DiscountCode
@@ -45,10 +82,11 @@ class DiscountCodeForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        candidates = Ticket.objects.filter(discount_code__isnull=True).exclude(type=TicketType.FREE)
-        if self.instance.event_id:
-            candidates = candidates.filter(event_id=self.instance.event_id)
-        self.fields["attach"].queryset = candidates.select_related("event").order_by("event_id", "position", "pk")
+        code = self.instance if self.instance.pk else None
+        field = self.fields["attach"]
+        field.widget = AttachTicketsWidget(self.admin_site, code=code)
+        tickets = scoped(Ticket.objects.all(), self.user) if self.user is not None else Ticket.objects.none()
+        field.queryset = attachable_tickets(tickets, code=code).order_by("event_id", "position", "pk")
 
     def validate_unique(self):
         """Validate through the rules module (not the model's constraints), so messages match the API's."""
@@ -95,13 +133,13 @@ class AttachedTicketFormSet(forms.BaseInlineFormSet):
         return []
 
 
-class AttachedTicketInline(admin.TabularInline):
+class AttachedTicketInline(EventScopedInline, admin.TabularInline):
     model = Ticket
     fk_name = "discount_code"
     form = AttachedTicketForm
     formset = AttachedTicketFormSet
-    fields = ("name", "type", "price", "quantity", "sales_starts_at", "sales_ends_at", "detach")
-    readonly_fields = ("name", "type", "price", "quantity", "sales_starts_at", "sales_ends_at")
+    fields = ("name", "type", "price", "quantity", "sales_window", "detach")
+    readonly_fields = ("name", "type", "price", "quantity", "sales_window")
     extra = 0
     can_delete = False
     show_change_link = True
@@ -109,57 +147,67 @@ class AttachedTicketInline(admin.TabularInline):
     verbose_name_plural = "attached tickets"
 
     def has_add_permission(self, request, obj=None):
-        return False
+        return False  # tickets are attached with the autocomplete above, never created here
+
+    @admin.display(description="sales window")
+    def sales_window(self, ticket: Ticket) -> str:
+        return sales_window(ticket)
 
 
-class ValidityFilter(admin.SimpleListFilter):
-    title = "validity"
-    parameter_name = "validity"
+def sales_window(ticket: Ticket) -> str:
+    def moment(value) -> str:
+        return timezone.localtime(value).strftime("%Y-%m-%d %H:%M") if value else ""
+
+    if not ticket.sales_starts_at and not ticket.sales_ends_at:
+        return "always"
+    if not ticket.sales_ends_at:
+        return f"from {moment(ticket.sales_starts_at)}"
+    if not ticket.sales_starts_at:
+        return f"until {moment(ticket.sales_ends_at)}"
+    return f"{moment(ticket.sales_starts_at)} – {moment(ticket.sales_ends_at)}"
+
+
+class StateFilter(admin.SimpleListFilter):
+    title = "state"
+    parameter_name = "state"
 
     def lookups(self, request, model_admin):
-        return [("upcoming", "Upcoming"), ("active", "Valid now"), ("expired", "Expired")]
+        return [(s.value, s.label) for s in states.CodeState]
 
     def queryset(self, request, queryset):
-        now = timezone.now()
-        if self.value() == "upcoming":
-            return queryset.filter(valid_from__gt=now)
-        if self.value() == "active":
-            return queryset.filter(valid_from__lte=now).exclude(valid_till__lte=now)
-        if self.value() == "expired":
-            return queryset.filter(valid_till__lte=now)
+        if self.value():
+            return states.filter_state(queryset, self.value(), timezone.now())
         return queryset
 
 
 @admin.register(DiscountCode)
-class DiscountCodeAdmin(admin.ModelAdmin):
+class DiscountCodeAdmin(EventScopedAdmin):
     form = DiscountCodeForm
     inlines = [AttachedTicketInline]
-    list_display = (
-        "code",
-        "event",
-        "used_for",
-        "discount",
-        "is_active",
-        "validity",
-        "ticket_count",
-        "tickets_number",
-        "valid_from",
-        "valid_till",
-    )
-    list_filter = ("event", "used_for", "type", "is_active", ValidityFilter)
+    list_display = ("code", "event", "used_for", "discount", "is_active", "state", "ticket_count", "usage")
+    list_filter = (("event", ManagedRelatedFilter), StateFilter, "used_for", "type", "is_active")
     list_select_related = ("event",)
-    search_fields = ("code", "event__name")
-    readonly_fields = ("marketer", "created_at")
+    search_fields = ("code",)
+    readonly_fields = ("marketer", "created_at", "uses")
     fieldsets = (
         (None, {"fields": ("event", "code", "used_for", "is_active")}),
         ("Discount", {"fields": ("type", "value", "discount_url")}),
-        ("Limits", {"fields": ("tickets_number", "min_quantity", "max_quantity", "valid_from", "valid_till")}),
-        ("Tickets", {"fields": ("attach",)}),
+        (
+            "Limits",
+            {"fields": ("tickets_number", "uses", "min_quantity", "max_quantity", "valid_from", "valid_till")},
+        ),
         ("History", {"fields": ("marketer", "created_at")}),
+        # Last, so the attach field sits right above the inline of attached tickets.
+        ("Tickets", {"fields": ("attach",)}),
     )
 
     def get_queryset(self, request):
-        return super().get_queryset(request).annotate(ticket_total=Count("tickets"))
+        # Meta.ordering does not apply to an aggregate query; keep pages (and autocomplete pages) stable.
+        return super().get_queryset(request).annotate(ticket_total=Count("tickets")).order_by("event_id", "pk")
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change=change, **kwargs)
+        return type(form.__name__, (form,), {"user": request.user, "admin_site": self.admin_site})
 
     def get_readonly_fields(self, request, obj=None):
         fields = super().get_readonly_fields(request, obj)
@@ -189,18 +237,31 @@ class DiscountCodeAdmin(admin.ModelAdmin):
     def ticket_count(self, obj: DiscountCode):
         return obj.ticket_total if obj.used_for == UsedFor.TICKET else "all paid"
 
-    @admin.display(description="validity")
-    def validity(self, obj: DiscountCode) -> str:
-        now = timezone.now()
-        if not obj.is_active:
-            state, colour = "inactive", "#777"
-        elif obj.valid_from and obj.valid_from > now:
-            state, colour = "upcoming", "#2b6cb0"
-        elif obj.valid_till and obj.valid_till <= now:
-            state, colour = "expired", "#c53030"
-        else:
-            state, colour = "active", "#2f855a"
-        return format_html('<span style="color:{};font-weight:bold">{}</span>', colour, state)
+    @admin.display(description="state")
+    def state(self, obj: DiscountCode) -> str:
+        state = states.state_of(obj, timezone.now())
+        return format_html(
+            '<span class="code-state code-state-{}" style="background:{};color:#fff;border-radius:9px;'
+            'padding:1px 8px;font-size:0.85em;white-space:nowrap">{}</span>',
+            state.value,
+            STATE_COLOURS[state],
+            state.label,
+        )
+
+    @admin.display(description="uses")
+    def uses(self, obj: DiscountCode) -> str:
+        """Used so far (by placed orders) and what remains of the limit."""
+        if obj is None or obj.pk is None:
+            return "–"
+        if obj.tickets_number is None:
+            return f"used {obj.used_count} times; no limit"
+        left = max(obj.tickets_number - obj.used_count, 0)
+        return f"used {obj.used_count} of {obj.tickets_number}; {left} left"
+
+    @admin.display(description="used / limit")
+    def usage(self, obj: DiscountCode) -> str:
+        limit = "unlimited" if obj.tickets_number is None else str(obj.tickets_number)
+        return f"{obj.used_count} / {limit}"
 
     # Writes go through the rules module; the admin's own transaction wraps the whole request.
     def save_model(self, request, obj, form, change):
@@ -260,5 +321,8 @@ class DiscountCodeAdmin(admin.ModelAdmin):
             to_delete.append(f"Discount code: {code.code}")
             if by_code.get(code.pk):
                 to_delete.append(by_code[code.pk])
-        perms_needed = set() if self.has_delete_permission(request) else {"discount code"}
-        return to_delete, {"discount codes": len(codes)}, perms_needed, []
+        refused = [code for code in codes if not self.has_delete_permission(request, code)]
+        perms_needed = {"discount code"} if refused else set()
+        # A code used by placed orders stays (rules.deletion_problems): the page then refuses to delete.
+        protected = [problem.message for problem in rules.deletion_problems(codes)]
+        return to_delete, {"discount codes": len(codes)}, perms_needed, protected

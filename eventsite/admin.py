@@ -5,6 +5,7 @@ from django.contrib.auth.forms import UserChangeForm, UserCreationForm
 from discounts.models import DiscountCode
 from tickets.models import Ticket
 
+from .admin_scoping import EventScopedAdmin, EventScopedInline, is_superuser
 from .models import Event, User
 
 
@@ -36,7 +37,7 @@ class UserAdmin(DjangoUserAdmin):
     add_fieldsets = ((None, {"classes": ("wide",), "fields": ("email", "password1", "password2")}),)
 
 
-class ReadOnlyInline(admin.TabularInline):
+class ReadOnlyInline(EventScopedInline, admin.TabularInline):
     extra = 0
     can_delete = False
     show_change_link = True
@@ -59,7 +60,7 @@ class EventDiscountCodeInline(ReadOnlyInline):
 
 
 @admin.register(Event)
-class EventAdmin(admin.ModelAdmin):
+class EventAdmin(EventScopedAdmin):
     list_display = ("name", "identifier", "starts_at", "ends_at", "payment_currency", "owner")
     search_fields = ("name", "identifier")
     list_filter = ("payment_currency",)
@@ -67,3 +68,21 @@ class EventAdmin(admin.ModelAdmin):
     readonly_fields = ("identifier", "created_at")
     filter_horizontal = ("organizers",)
     inlines = [EventTicketInline, EventDiscountCodeInline]
+
+    def get_readonly_fields(self, request, obj=None):
+        fields = super().get_readonly_fields(request, obj)
+        if is_superuser(request.user):
+            return fields
+        # Choosing users would list every account; who runs an event is a superuser's decision.
+        return (*fields, "owner", "organizers")
+
+    def has_delete_permission(self, request, obj=None):
+        """Deleting an event deletes its tickets and codes (the confirmation lists them): its owner's call."""
+        if obj is not None and not is_superuser(request.user):
+            return obj.owner_id == request.user.pk
+        return super().has_delete_permission(request, obj)
+
+    def save_model(self, request, obj, form, change):
+        if not change and obj.owner_id is None:
+            obj.owner = request.user  # an organizer creating an event owns it
+        super().save_model(request, obj, form, change)

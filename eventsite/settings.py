@@ -37,7 +37,7 @@ ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver" if DE
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", "")
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "eventsite.admin_apps.EventsiteAdminConfig",  # django.contrib.admin with eventsite.admin_site as the site
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",

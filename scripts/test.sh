@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Set up (.venv from requirements.txt) and run the whole test suite. Extra arguments go to pytest.
-# SQLite by default; DATABASE_URL=postgres://... runs the same suite on PostgreSQL.
+# Set up (.venv from requirements.txt, headless Chromium for the browser tests) and run the whole test suite.
+# Extra arguments go to pytest. SQLite by default; DATABASE_URL=postgres://... runs the same suite on PostgreSQL.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/venv.sh
+./scripts/browser-deps.sh
 exec .venv/bin/python -m pytest "$@"

@@ -121,6 +121,7 @@ def test_deleting_a_code_in_the_admin_keeps_its_tickets(staff_client, ticket_cod
     url = reverse("admin:discounts_discountcode_delete", args=[ticket_code.pk])
     confirmation = staff_client.get(url).content.decode()
     assert "“Early bird” is detached and stays on sale at full price (not deleted)" in confirmation
+    assert "Only the code is deleted" in confirmation and "related items will be deleted" not in confirmation
     response = staff_client.post(url, {"post": "yes"})
     assert response.status_code == 302
     assert not DiscountCode.objects.filter(pk=ticket_code.pk).exists()
@@ -133,6 +134,7 @@ def test_deleting_codes_with_the_bulk_action_keeps_their_tickets(staff_client, t
     data = {"action": "delete_selected", "_selected_action": [str(ticket_code.pk)]}
     confirmation = staff_client.post(url, data).content.decode()
     assert "is detached and stays on sale" in confirmation
+    assert "Only the codes are deleted" in confirmation and "related items will be deleted" not in confirmation
     staff_client.post(url, data | {"post": "yes"})
     assert not DiscountCode.objects.exists()
     assert Ticket.objects.filter(pk=paid_ticket.pk).exists()
