@@ -8,6 +8,8 @@ from django.db.models import F, Q
 from django.db.models.functions import Lower
 from django.utils import timezone
 
+from eventsite.models import RuleValidatedModel
+
 
 class DiscountType(models.TextChoices):
     AMOUNT = "amount", "Amount"
@@ -32,7 +34,7 @@ class DiscountCodeQuerySet(models.QuerySet):
         return self.alias(code_lower=Lower("code")).filter(code_lower=Lower(models.Value(code)))
 
 
-class DiscountCode(models.Model):
+class DiscountCode(RuleValidatedModel):
     code = models.CharField(max_length=100)
     discount_url = models.URLField(max_length=500, blank=True)
     value = models.DecimalField(max_digits=12, decimal_places=2)
@@ -96,12 +98,6 @@ class DiscountCode(models.Model):
 
     def __str__(self) -> str:
         return self.code
-
-    def validate_constraints(self, exclude=None):
-        """Skipped in ``full_clean``: the rules module checks the same things with one message per rule.
-
-        The constraints stay in the database as the last guard against a write that bypasses the rules.
-        """
 
     @property
     def is_percent(self) -> bool:

@@ -44,6 +44,19 @@ class AddressField(models.EmailField):
     default_validators = [AddressValidator()]
 
 
+class RuleValidatedModel(models.Model):
+    """A model whose rules live in a rules module, not in ``Model.full_clean``'s constraint checks."""
+
+    class Meta:
+        abstract = True
+
+    def validate_constraints(self, exclude=None):
+        """Skipped in ``full_clean``: the rules module checks the same things with one message per rule.
+
+        The constraints stay in the database as the last guard against a write that bypasses the rules.
+        """
+
+
 class UserManager(BaseUserManager):
     use_in_migrations = True
 

@@ -37,6 +37,8 @@ class TicketForm(forms.ModelForm):
             "description",
             "type",
             "price",
+            "min_price",
+            "max_price",
             "quantity",
             "position",
             "min_order",
@@ -118,7 +120,7 @@ class TicketAdmin(EventScopedAdmin):
     list_filter = (("event", ManagedRelatedFilter), "type", DiscountCodeFilter, "is_hidden")
     list_select_related = ("event", "discount_code")
     search_fields = ("name", "event__name")
-    readonly_fields = ("created_at",)
+    readonly_fields = ("sold_count", "created_at")
     actions = ["attach_to_code", "detach_from_code"]
 
     def get_readonly_fields(self, request, obj=None):

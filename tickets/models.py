@@ -5,6 +5,8 @@ from decimal import Decimal
 from django.db import models
 from django.db.models import F, Q
 
+from eventsite.models import RuleValidatedModel
+
 
 class TicketType(models.TextChoices):
     FREE = "free", "Free"
@@ -24,7 +26,7 @@ class TicketQuerySet(models.QuerySet):
         return self.filter(is_hidden=False)
 
 
-class Ticket(models.Model):
+class Ticket(RuleValidatedModel):
     name = models.CharField(max_length=255)
     description = models.TextField(blank=True)
     type = models.CharField(max_length=16, choices=TicketType.choices, default=TicketType.PAID)
@@ -83,12 +85,6 @@ class Ticket(models.Model):
 
     def __str__(self) -> str:
         return self.name
-
-    def validate_constraints(self, exclude=None):
-        """Skipped in ``full_clean``: the rules module checks the same things with one message per rule.
-
-        The constraints stay in the database as the last guard against a write that bypasses the rules.
-        """
 
     @property
     def is_free(self) -> bool:

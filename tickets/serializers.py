@@ -12,8 +12,8 @@ from eventsite.models import Event
 
 from .models import Ticket, TicketType
 
-#: Members that tell which code a ticket has: only the event's organizers (and admins) see them.
-CODE_MEMBERS = ("discount_code", "discount_code_id")
+#: Members only the event's organizers (and admins) see: which code a ticket has, and how many are sold.
+MANAGER_MEMBERS = ("discount_code", "discount_code_id", "sold_count")
 
 
 def managed_codes(queryset, request):
@@ -23,6 +23,8 @@ def managed_codes(queryset, request):
 class TicketSerializer(serializers.ModelSerializer):
     ticket_type = serializers.ChoiceField(source="type", choices=TicketType.choices)
     price = MoneyField(required=False)
+    min_price = MoneyField(required=False)
+    max_price = MoneyField(required=False, allow_null=True)
     sales_starts_at = AwareDateTimeField(required=False, allow_null=True)
     sales_ends_at = AwareDateTimeField(required=False, allow_null=True)
     discount_code_id = serializers.IntegerField(required=False, allow_null=True, min_value=1, max_value=2**63 - 1)
@@ -44,6 +46,9 @@ class TicketSerializer(serializers.ModelSerializer):
             "ticket_type",
             "price",
             "quantity",
+            "sold_count",
+            "min_price",
+            "max_price",
             "position",
             "min_order",
             "max_order",
@@ -55,7 +60,7 @@ class TicketSerializer(serializers.ModelSerializer):
             "event",
             "discount_code",
         )
-        read_only_fields = ("created_at",)
+        read_only_fields = ("created_at", "sold_count")
         validators = []  # name uniqueness is a rule (409), checked in tickets.rules
 
     class JSONAPIMeta:
@@ -65,7 +70,7 @@ class TicketSerializer(serializers.ModelSerializer):
         data = super().to_representation(instance)
         request = self.context.get("request")
         if request is None or not manages(request, instance.event_id):
-            for member in CODE_MEMBERS:
+            for member in MANAGER_MEMBERS:
                 data.pop(member, None)
         return data
 

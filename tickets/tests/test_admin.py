@@ -157,7 +157,7 @@ def test_deleting_a_ticket_in_the_admin_keeps_its_code(organizer_client, ticket_
 def test_a_ticket_created_by_an_organizer_is_logged(organizer_client, event):
     data = {
         "event": str(event.pk), "name": "Workshop", "type": "paid", "price": "15.00", "quantity": "20",
-        "position": "3", "min_order": "1", "max_order": "2",
+        "position": "3", "min_order": "1", "max_order": "2", "min_price": "0.00",
     }  # fmt: skip
     response = organizer_client.post(reverse("admin:tickets_ticket_add"), data)
     assert response.status_code == 302, response.context["adminform"].form.errors

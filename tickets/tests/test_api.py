@@ -216,3 +216,16 @@ def test_only_organizers_change_or_delete_a_ticket(api, stranger, organizer, pai
     error_of(api(stranger).delete(f"/v1/tickets/{paid_ticket.pk}"), 403)
     assert api(organizer).delete(f"/v1/tickets/{paid_ticket.pk}").status_code == 204
     assert not Ticket.objects.filter(pk=paid_ticket.pk).exists()
+
+
+def test_donation_bounds_and_sold_count(api, organizer, event):
+    doc = ticket_doc(
+        event, name="Support", **{"ticket-type": "donation", "price": "10", "min-price": "5", "max-price": "50"}
+    )
+    data = api(organizer).post("/v1/tickets", doc).json()["data"]
+    assert (data["attributes"]["min-price"], data["attributes"]["max-price"]) == ("5.00", "50.00")
+    assert data["attributes"]["sold-count"] == 0
+    public = api(None).get(f"/v1/tickets/{data['id']}").json()["data"]["attributes"]
+    assert "sold-count" not in public
+    bad = ticket_doc(event, name="Odd", **{"ticket-type": "donation", "min-price": "50", "max-price": "5"})
+    assert error_of(api(organizer).post("/v1/tickets", bad), 422)["source"]["pointer"] == "/data/attributes/min-price"
