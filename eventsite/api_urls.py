@@ -1,9 +1,10 @@
 """``/v1/``: the JSON:API. Each app lists its own routes; this file only puts them under one prefix."""
 
-from django.urls import include, path
+from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from . import views
+from .errorpages import page_not_found
 
 events = views.EventViewSet
 users = views.UserViewSet
@@ -29,4 +30,6 @@ urlpatterns = [
     path("", include("tickets.urls")),
     path("", include("discounts.urls")),
     path("", include("orders.urls")),
+    # Anything else under /v1/ is a JSON:API 404, with DEBUG on too (Django's debug page is HTML).
+    re_path(r"^.*$", page_not_found),
 ]

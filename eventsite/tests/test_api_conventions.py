@@ -103,3 +103,8 @@ def test_a_server_error_is_a_json_api_500(client, settings):
     response = server_error(RequestFactory().get("/v1/tickets"))
     assert response.status_code == 500
     assert response["Content-Type"].startswith("application/vnd.api+json")
+
+
+def test_unknown_v1_urls_are_json_api_404s_even_with_debug_on(settings):
+    settings.DEBUG = True
+    assert_error(APIClient().get("/v1/discount-codes/null/relationships/tickets"), 404)
