@@ -103,10 +103,6 @@ class DiscountCode(RuleValidatedModel):
     def is_percent(self) -> bool:
         return self.type == DiscountType.PERCENT
 
-    @property
-    def takes_tickets(self) -> bool:
-        return self.used_for == UsedFor.TICKET
-
     def formatted_value(self) -> str:
         if self.is_percent:
             return f"{self.value.normalize():f} %"

@@ -1,7 +1,5 @@
 """Who may manage which event: computed once per request and shared by querysets, serializers and views."""
 
-from django.db.models import Q
-
 from .models import Event
 
 
@@ -26,13 +24,18 @@ def managed_event_ids(request) -> set[int] | AllEvents:
     elif user.is_superuser:
         result = ALL_EVENTS
     else:
-        result = set(Event.objects.filter(Q(owner=user) | Q(organizers=user)).values_list("pk", flat=True))
+        result = set(Event.objects.managed_by(user).values_list("pk", flat=True))
     request._managed_event_ids = result
     return result
 
 
 def manages(request, event_id: int | None) -> bool:
     return event_id is not None and event_id in managed_event_ids(request)
+
+
+def event_id_of(obj) -> int | None:
+    """The event an object belongs to: an event itself, or anything with an ``event`` foreign key."""
+    return obj.pk if isinstance(obj, Event) else getattr(obj, "event_id", None)
 
 
 def scope_to_managed(queryset, request, field: str = "event_id"):

@@ -12,6 +12,7 @@ from django.contrib import admin
 from django.db.models import Model, QuerySet
 from django.http import HttpRequest
 
+from .access import event_id_of
 from .models import Event
 
 
@@ -25,11 +26,6 @@ def managed_events(user) -> QuerySet:
 
 def manages_any_event(user) -> bool:
     return managed_events(user).exists()
-
-
-def event_id_of(obj: Model) -> int | None:
-    """The event an object belongs to: an event itself, or anything with an ``event`` foreign key."""
-    return obj.pk if isinstance(obj, Event) else obj.event_id
 
 
 def manages(user, obj: Model) -> bool:

@@ -85,7 +85,3 @@ class Ticket(RuleValidatedModel):
 
     def __str__(self) -> str:
         return self.name
-
-    @property
-    def is_free(self) -> bool:
-        return self.type == TicketType.FREE

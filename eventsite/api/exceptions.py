@@ -12,7 +12,7 @@ import logging
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import DatabaseError, IntegrityError, InterfaceError, OperationalError
-from django.http import Http404, JsonResponse
+from django.http import Http404
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.serializers import ListSerializer
@@ -156,14 +156,3 @@ def exception_handler(exc, context):
     if isinstance(exc, exceptions.NotAuthenticated | exceptions.AuthenticationFailed):
         response["WWW-Authenticate"] = 'JWT realm="api", Bearer realm="api"'
     return response
-
-
-def json_error_view(status_code: int, code: str, detail: str):
-    def view(request, *args, **kwargs):
-        return JsonResponse(
-            {"errors": [error_object(status_code, code, detail)]},
-            status=status_code,
-            content_type="application/vnd.api+json",
-        )
-
-    return view

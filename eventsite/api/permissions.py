@@ -3,7 +3,7 @@ and codes; only the owner (or an admin) deletes an event or changes its organize
 
 from rest_framework import permissions
 
-from eventsite.access import manages
+from eventsite.access import event_id_of, manages
 
 
 class ReadPublicWriteManagers(permissions.BasePermission):
@@ -26,9 +26,3 @@ class ManagersOnly(permissions.BasePermission):
 
     def has_object_permission(self, request, view, obj):
         return manages(request, event_id_of(obj))
-
-
-def event_id_of(obj) -> int | None:
-    from eventsite.models import Event
-
-    return obj.pk if isinstance(obj, Event) else getattr(obj, "event_id", None)
