@@ -7,9 +7,10 @@ For each scale: re-create and seed ``eventsite_bench`` (``bench/seed.py``), star
 (``bench/wrk.lua``) for ``--duration`` seconds per endpoint, ``--runs`` times, the endpoints interleaved. Each
 load is bounded in time and in count (``--max-requests``) and only ever targets 127.0.0.1.
 
-Figures are medians over the runs; ours ÷ limit is the median of the per-run ratios (both measured in the same
-run, one right after the other); large ÷ small compares the two scales of this invocation. Writes
-``<out>/<label>.json`` and ``<out>/<label>.md``; raw wrk output goes to ``<out>/raw/``.
+Both scales are seeded (databases ``<database-url>_small`` and ``_large``) and served at once (ports ``--port``
+and the next), and measured in turn endpoint by endpoint. Figures are medians over the runs; each ratio is the
+median of per-run ratios of figures measured one right after the other (ours ÷ limit: req/s; large ÷ small: p99).
+Writes ``<out>/<label>.json`` and ``<out>/<label>.md``; raw wrk output goes to ``<out>/raw/``.
 """
 
 import argparse
@@ -131,9 +132,9 @@ def run_wrk(base: str, endpoint: dict, body_files: list[Path], token: str, args,
     return {
         "requests": result["received"],
         "rps": round(result["received"] / seconds_run, 1) if seconds_run else 0.0,
-        "p50_ms": lat["p50"] / 1000,
-        "p95_ms": lat["p95"] / 1000,
-        "p99_ms": lat["p99"] / 1000,
+        "p50_ms": lat["p50"] / 1000 if result["received"] else None,
+        "p95_ms": lat["p95"] / 1000 if result["received"] else None,
+        "p99_ms": lat["p99"] / 1000 if result["received"] else None,
         "queries_per_request": round(result["queries"] / result["received"], 2) if result["received"] else None,
         "not_2xx": result["not_2xx"],
         "socket_errors": result["errors"],
@@ -170,17 +171,18 @@ def stop_server(server: subprocess.Popen) -> None:
             server.wait()
 
 
-def bench_scale(scale: str, args, env: dict) -> dict:
+def prepare_scale(scale: str, args, env: dict, port: int) -> dict:
+    """Seed the scale's own database and start its server; returns what the runs need."""
     raw = Path(args.out) / "raw"
     state_path = raw / f"state-{scale}.json"
+    env = dict(env, BENCH_DATABASE_URL=f"{args.database_url}_{scale}")
     seeded = subprocess.run(
         [PYTHON, "-W", "ignore", "-m", "bench.seed", scale, "--state", str(state_path)],
         cwd=ROOT, env=env, capture_output=True, text=True, check=True,
     )  # fmt: skip
     print(seeded.stdout.strip(), flush=True)
     state = json.loads(state_path.read_text())
-    ids, token = state["ids"], state["token"]
-
+    ids = state["ids"]
     endpoints = []
     for spec in ENDPOINTS:
         endpoint = dict(spec, path=fill(spec["path"], ids))
@@ -192,65 +194,101 @@ def bench_scale(scale: str, args, env: dict) -> dict:
             path.write_bytes(json.dumps(body).encode())
             endpoint["body_files"].append(path)
         endpoints.append(endpoint)
-
-    port = args.port
-    base = f"http://{HOST}:{port}"
     server = start_server(env, port, args)
-    results = {"seed_seconds": state["seconds"], "attached_tickets": state["attached"], "endpoints": {}}
-    failures = []
-    try:
-        workers = worker_pids(server.pid)
-        active = []
-        for endpoint in endpoints:
-            entry = results["endpoints"].setdefault(endpoint["name"], {"label": endpoint["label"], "runs": []})
-            checks = [probe(base, endpoint, f.read_bytes(), token) for f in endpoint["body_files"]] or [
-                probe(base, endpoint, None, token)
-            ]
-            statuses = [s for s, _ in checks]
-            entry["probe_statuses"] = statuses
-            entry["probe_queries"] = [q for _, q in checks]
-            if endpoint.get("optional") and all(s in (404, 405) for s in statuses):
-                entry["skipped"] = "n/a (not yet on main)"
-                print(f"  {endpoint['name']}: {statuses[0]}, skipped (not yet on this branch)", flush=True)
-                continue
-            if any(not 200 <= s < 300 for s in statuses):
-                failures.append(f"{scale} {endpoint['name']}: probe statuses {statuses}")
-                entry["skipped"] = f"failed: {statuses}"
-                continue
-            active.append(endpoint)
-        for endpoint in active:  # warm-up: every worker imports and connects before the measured runs
-            run_wrk(base, endpoint, endpoint["body_files"], token, args, min(1.0, args.duration))
-        resettable = True
-        for run in range(args.runs):
-            for endpoint in active:
-                resettable = reset_peak_rss(workers) and resettable
-                figures = run_wrk(base, endpoint, endpoint["body_files"], token, args, args.duration)
-                figures["peak_rss_mib"] = peak_rss_mib(workers)
-                results["endpoints"][endpoint["name"]]["runs"].append(figures)
-                if figures["not_2xx"] or any(figures["socket_errors"].values()):
-                    failures.append(f"{scale} {endpoint['name']} run {run + 1}: {figures}")
-                print(
-                    f"  run {run + 1}/{args.runs} {endpoint['name']}: {figures['rps']} req/s, "
-                    f"p50 {figures['p50_ms']} ms, p99 {figures['p99_ms']} ms, "
-                    f"{figures['queries_per_request']} queries, RSS {figures['peak_rss_mib']} MiB",
-                    flush=True,
-                )
-        if worker_pids(server.pid) != workers:
-            failures.append(f"{scale}: a gunicorn worker was restarted during the run")
-        results["peak_rss_reset_per_endpoint"] = resettable
-    finally:
-        stop_server(server)
+    return {
+        "scale": scale,
+        "state": state,
+        "endpoints": endpoints,
+        "server": server,
+        "workers": worker_pids(server.pid),
+        "base": f"http://{HOST}:{port}",
+        "results": {"seed_seconds": state["seconds"], "attached_tickets": state["attached"], "endpoints": {}},
+    }
 
-    for entry in results["endpoints"].values():
-        runs = entry["runs"]
-        if not runs:
+
+def check_endpoints(ctx: dict, failures: list) -> list[dict]:
+    """One request per endpoint (and body): the status, the queries; the endpoints that work are returned."""
+    active = []
+    for endpoint in ctx["endpoints"]:
+        entry = ctx["results"]["endpoints"].setdefault(endpoint["name"], {"label": endpoint["label"], "runs": []})
+        token = ctx["state"]["token"]
+        checks = [probe(ctx["base"], endpoint, f.read_bytes(), token) for f in endpoint["body_files"]] or [
+            probe(ctx["base"], endpoint, None, token)
+        ]
+        statuses = [s for s, _ in checks]
+        entry["probe_statuses"] = statuses
+        entry["probe_queries"] = [q for _, q in checks]
+        if endpoint.get("optional") and all(s in (404, 405) for s in statuses):
+            entry["skipped"] = "n/a (not yet on main)"
+            print(f"  {ctx['scale']} {endpoint['name']}: {statuses[0]}, skipped (not on this branch)", flush=True)
             continue
-        entry["median"] = {
-            key: round(statistics.median(r[key] for r in runs), 2)
-            for key in ("rps", "p50_ms", "p95_ms", "p99_ms", "queries_per_request")
-        }
-        entry["median"]["peak_rss_mib"] = max(max(r["peak_rss_mib"]) for r in runs)
-    return {"results": results, "failures": failures}
+        if any(not 200 <= s < 300 for s in statuses):
+            failures.append(f"{ctx['scale']} {endpoint['name']}: probe statuses {statuses}")
+            entry["skipped"] = f"failed: {statuses}"
+            continue
+        active.append(endpoint)
+    return active
+
+
+def load(ctx: dict, endpoint: dict, args, run: int, failures: list) -> None:
+    workers = ctx["workers"]
+    ctx["resettable"] = reset_peak_rss(workers) and ctx.get("resettable", True)
+    figures = run_wrk(ctx["base"], endpoint, endpoint["body_files"], ctx["state"]["token"], args, args.duration)
+    figures["peak_rss_mib"] = peak_rss_mib(workers)
+    ctx["results"]["endpoints"][endpoint["name"]]["runs"].append(figures)
+    if figures["not_2xx"] or any(figures["socket_errors"].values()):
+        failures.append(f"{ctx['scale']} {endpoint['name']} run {run + 1}: {figures}")
+    print(
+        f"  run {run + 1}/{args.runs} {ctx['scale']:5} {endpoint['name']}: {figures['rps']} req/s, "
+        f"p50 {figures['p50_ms']} ms, p99 {figures['p99_ms']} ms, "
+        f"{figures['queries_per_request']} queries, RSS {figures['peak_rss_mib']} MiB",
+        flush=True,
+    )
+
+
+def bench(scales: list[str], args, env: dict) -> tuple[dict, list]:
+    """Both scales are served at once and measured in turn, endpoint by endpoint, so that a slower minute of
+    the machine weighs on both sides of every ratio alike."""
+    failures: list[str] = []
+    contexts = []
+    try:
+        for i, scale in enumerate(scales):
+            print(f"== {scale}", flush=True)
+            contexts.append(prepare_scale(scale, args, env, args.port + i))
+        active = {ctx["scale"]: check_endpoints(ctx, failures) for ctx in contexts}
+        for ctx in contexts:  # warm-up: every worker imports and connects before the measured runs
+            for endpoint in active[ctx["scale"]]:
+                run_wrk(ctx["base"], endpoint, endpoint["body_files"], ctx["state"]["token"], args, 1.0)
+        names = [e["name"] for e in ENDPOINTS]
+        for run in range(args.runs):
+            for name in names:
+                for ctx in contexts:
+                    for endpoint in active[ctx["scale"]]:
+                        if endpoint["name"] == name:
+                            load(ctx, endpoint, args, run, failures)
+        for ctx in contexts:
+            if worker_pids(ctx["server"].pid) != ctx["workers"]:
+                failures.append(f"{ctx['scale']}: a gunicorn worker was restarted during the run")
+            ctx["results"]["peak_rss_reset_per_endpoint"] = ctx.get("resettable", True)
+    finally:
+        for ctx in contexts:
+            stop_server(ctx["server"])
+
+    for ctx in contexts:
+        for entry in ctx["results"]["endpoints"].values():
+            runs = entry["runs"]
+            if not runs:
+                continue
+            keys = ("rps", "p50_ms", "p95_ms", "p99_ms", "queries_per_request")
+            entry["median"] = {key: median(r[key] for r in runs) for key in keys}
+            entry["median"]["peak_rss_mib"] = max(max(r["peak_rss_mib"]) for r in runs)
+    return {ctx["scale"]: ctx["results"] for ctx in contexts}, failures
+
+
+def median(values) -> float | None:
+    """The median of the figures that exist (a load with no completed request has no latency)."""
+    values = [v for v in values if v is not None]
+    return round(statistics.median(values), 2) if values else None
 
 
 def machine() -> dict:
@@ -286,17 +324,20 @@ def ratios(scales: dict) -> dict:
         eps = data["endpoints"]
         ours, limit = eps.get("code-tickets", {}).get("runs", []), eps.get("limit", {}).get("runs", [])
         if ours and limit:
-            per_run = [o["rps"] / lim["rps"] for o, lim in zip(ours, limit, strict=True) if lim["rps"]]
-            out.setdefault("ours_over_limit_rps", {})[scale] = round(statistics.median(per_run), 2)
-            out.setdefault("ours_over_limit_p50", {})[scale] = round(
-                statistics.median(lim["p50_ms"] / o["p50_ms"] for o, lim in zip(ours, limit, strict=True)), 2
+            pairs = list(zip(ours, limit, strict=True))
+            out.setdefault("ours_over_limit_rps", {})[scale] = median(
+                o["rps"] / lim["rps"] for o, lim in pairs if lim["rps"]
+            )
+            out.setdefault("limit_over_ours_p50", {})[scale] = median(
+                lim["p50_ms"] / o["p50_ms"] for o, lim in pairs if o["p50_ms"]
             )
     if "small" in scales and "large" in scales:
         growth = {}
         for name, entry in scales["large"]["endpoints"].items():
             small = scales["small"]["endpoints"].get(name, {})
-            if "median" in entry and "median" in small and small["median"]["p99_ms"]:
-                growth[name] = round(entry["median"]["p99_ms"] / small["median"]["p99_ms"], 2)
+            pairs = list(zip(small.get("runs", []), entry["runs"], strict=False))
+            if pairs:
+                growth[name] = median(lg["p99_ms"] / sm["p99_ms"] for sm, lg in pairs if sm["p99_ms"] and lg["p99_ms"])
         out["large_over_small_p99"] = growth
     return out
 
@@ -358,6 +399,7 @@ def main() -> None:
     parser.add_argument(
         "--database-url",
         default=os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/eventsite_bench"),
+        help="base name: each scale gets <url>_<scale>",
     )
     args = parser.parse_args()
     if shutil.which("wrk") is None:
@@ -366,12 +408,7 @@ def main() -> None:
     env = server_env(args.database_url)
 
     started = datetime.now(UTC)
-    scales, failures = {}, []
-    for scale in args.scales.split(","):
-        print(f"== {scale}", flush=True)
-        outcome = bench_scale(scale, args, env)
-        scales[scale] = outcome["results"]
-        failures += outcome["failures"]
+    scales, failures = bench(args.scales.split(","), args, env)
     report = {
         "label": args.label,
         "started": started.isoformat(timespec="seconds"),
