@@ -184,7 +184,7 @@ class JSONAPIRenderer(renderers.JSONRenderer, OrjsonRenderer):
         (the stock one builds a serializer, and all its fields, for every included resource)."""
         current_serializer = fields.serializer
         included_serializers = getattr(current_serializer, "included_serializers", dict())
-        if not cls.fast or any(issubclass(s, PolymorphicModelSerializer) for s in included_serializers.values()):
+        if not cls.fast or _includes_polymorphic(type(current_serializer), included_serializers):
             return super().extract_included(fields, resource, resource_instance, included_resources, included_cache)
         if not resource_instance:
             return
@@ -273,6 +273,19 @@ class JSONAPIRenderer(renderers.JSONRenderer, OrjsonRenderer):
                     cls.extract_included(
                         serializer_fields, serializer_data, relation_instance, new_included_resources, included_cache
                     )
+
+
+_POLYMORPHIC_INCLUDES: dict[type, bool] = {}
+
+
+def _includes_polymorphic(serializer_class, included_serializers) -> bool:
+    """Whether a serializer class includes a polymorphic one (those take DRF-JSONAPI's path); once per class."""
+    try:
+        return _POLYMORPHIC_INCLUDES[serializer_class]
+    except KeyError:
+        found = any(issubclass(s, PolymorphicModelSerializer) for s in included_serializers.values())
+        _POLYMORPHIC_INCLUDES[serializer_class] = found
+        return found
 
 
 def _has_meta_fields(serializer) -> bool:
