@@ -4,13 +4,12 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework_json_api import serializers
 from rest_framework_json_api.relations import (
     ManySerializerMethodResourceRelatedField,
-    ResourceRelatedField,
     SerializerMethodResourceRelatedField,
 )
 
 from eventsite.access import scope_to_managed
 from eventsite.api.fields import AwareDateTimeField, MoneyField
-from eventsite.api.relations import LinkField, ScopedResourceRelatedField
+from eventsite.api.relations import LinkField, ScopedResourceRelatedField, TypedResourceRelatedField
 from eventsite.models import Event
 from tickets.models import Ticket
 
@@ -30,7 +29,7 @@ class DiscountCodeSerializer(serializers.ModelSerializer):
     valid_from = AwareDateTimeField(required=False)
     valid_till = AwareDateTimeField(required=False, allow_null=True)
     used_count = serializers.IntegerField(read_only=True)
-    event = ResourceRelatedField(queryset=Event.objects.all())
+    event = TypedResourceRelatedField(queryset=Event.objects.all())
     tickets = ScopedResourceRelatedField(
         queryset=Ticket.objects.all(), scope=managed_tickets, many=True, required=False
     )

@@ -2,12 +2,11 @@
 
 from rest_framework import exceptions
 from rest_framework_json_api import serializers
-from rest_framework_json_api.relations import ResourceRelatedField
 
 from discounts.models import DiscountCode
 from eventsite.access import manages, scope_to_managed
 from eventsite.api.fields import AwareDateTimeField, MoneyField
-from eventsite.api.relations import ScopedResourceRelatedField, parse_id
+from eventsite.api.relations import ScopedResourceRelatedField, TypedResourceRelatedField, parse_id
 from eventsite.models import Event
 
 from .models import Ticket, TicketType
@@ -28,7 +27,7 @@ class TicketSerializer(serializers.ModelSerializer):
     sales_starts_at = AwareDateTimeField(required=False, allow_null=True)
     sales_ends_at = AwareDateTimeField(required=False, allow_null=True)
     discount_code_id = serializers.IntegerField(required=False, allow_null=True, min_value=1, max_value=2**63 - 1)
-    event = ResourceRelatedField(queryset=Event.objects.all())
+    event = TypedResourceRelatedField(queryset=Event.objects.all())
     discount_code = ScopedResourceRelatedField(
         queryset=DiscountCode.objects.all(), scope=managed_codes, required=False, allow_null=True
     )

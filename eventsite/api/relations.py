@@ -54,7 +54,22 @@ def fetch_linked(queryset, ids: list[int], expected_type: str) -> list:
     return [found[pk] for pk in wanted]
 
 
-class ScopedResourceRelatedField(ResourceRelatedField):
+class TypedResourceRelatedField(ResourceRelatedField):
+    """DRF-JSONAPI's related field, working out its linkage ``type`` once instead of for every row.
+
+    The stock field inflects its name (singular, plural) and looks through the parent's included serializers on
+    every ``to_representation``; the answer depends only on the bound field, so it is kept after the first call.
+    """
+
+    def get_resource_type_from_included_serializer(self):
+        try:
+            return self._included_type
+        except AttributeError:
+            self._included_type = super().get_resource_type_from_included_serializer()
+            return self._included_type
+
+
+class ScopedResourceRelatedField(TypedResourceRelatedField):
     def __init__(self, *args, scope=None, **kwargs):
         self.scope = scope
         super().__init__(*args, **kwargs)

@@ -1,0 +1,71 @@
+"""The fast renderer (plans, shared included serializers, orjson) writes the very bytes DRF-JSONAPI's own writes."""
+
+from decimal import Decimal
+
+import pytest
+
+from discounts import rules
+from eventsite.api.renderers import JSONAPIRenderer
+from eventsite.tests.factories import DiscountCodeFactory, EventFactory, TicketFactory
+
+pytestmark = pytest.mark.django_db
+
+REQUESTS = [
+    # (url, params, who)
+    ("/v1/events", {}, None),
+    ("/v1/events/{event}", {}, None),
+    ("/v1/events/{event}", {"fields[event]": "name,owner"}, None),
+    ("/v1/tickets", {"page[size]": "100"}, None),
+    ("/v1/tickets", {"page[size]": "100", "include": "event,discount-code"}, "organizer"),
+    ("/v1/tickets", {"include": "discount-code", "fields[ticket]": "name,discount-code"}, "organizer"),
+    ("/v1/tickets", {"page[size]": "3", "page[number]": "2", "sort": "-price"}, "organizer"),
+    ("/v1/tickets/{ticket}", {"include": "discount-code"}, "organizer"),
+    ("/v1/tickets/{ticket}", {"include": "discount-code"}, None),
+    ("/v1/tickets/{ticket}/discount-code", {}, "organizer"),
+    ("/v1/tickets/{ticket}/relationships/discount-code", {}, "organizer"),
+    ("/v1/events/{event}/tickets", {}, None),
+    ("/v1/events/{event}/tickets", {"include": "discount-code"}, "organizer"),
+    ("/v1/discount-codes", {"include": "tickets"}, "organizer"),
+    ("/v1/discount-codes", {"include": "tickets,event", "page[size]": "100"}, "organizer"),
+    ("/v1/discount-codes", {"include": "tickets.event"}, "organizer"),
+    ("/v1/discount-codes", {"fields[discount-code]": "code,tickets", "include": "tickets"}, "organizer"),
+    ("/v1/discount-codes/{code}", {"include": "tickets,event"}, "organizer"),
+    ("/v1/discount-codes/{code}/tickets", {"page[size]": "50", "include": "event"}, "organizer"),
+    ("/v1/discount-codes/{code}/relationships/tickets", {}, "organizer"),
+    ("/v1/discount-codes/{code}/event", {}, "organizer"),
+    ("/v1/events/{event}/discount-codes/early", {}, None),
+    ("/v1/events/{event}/discount-codes/team", {}, None),
+    ("/v1/events/{event}/relationships/organizers", {}, "organizer"),
+    # errors
+    ("/v1/tickets", {"bogus": "1"}, None),
+    ("/v1/tickets", {"page[size]": "500"}, None),
+    ("/v1/discount-codes/{code}", {}, None),
+    ("/v1/discount-codes", {"include": "nothing"}, "organizer"),
+    ("/v1/events/{event}/discount-codes/nope", {}, None),
+]
+
+
+@pytest.fixture
+def world(event, organizer, ticket_code, event_code):
+    tickets = [
+        TicketFactory(event=event, name=f"Ticket {i}\u2028line", price=Decimal("20.00") + i, is_hidden=i == 2)
+        for i in range(6)
+    ]
+    TicketFactory(event=event, free=True)
+    rules.attach_tickets(code=ticket_code, tickets=tickets[:4])
+    other = EventFactory()
+    TicketFactory(event=other)
+    DiscountCodeFactory(event=other, value="1.00")
+    return {"event": event.pk, "ticket": tickets[0].pk, "code": ticket_code.pk}
+
+
+@pytest.mark.parametrize(("template", "params", "who"), REQUESTS, ids=[f"{r[0]}{r[1]}" for r in REQUESTS])
+def test_the_fast_renderer_writes_what_the_stock_one_writes(api, world, organizer, monkeypatch, template, params, who):
+    client = api(organizer if who == "organizer" else None)
+    url = template.format(**world)
+    monkeypatch.setattr(JSONAPIRenderer, "fast", False)
+    stock = client.get(url, params)
+    monkeypatch.setattr(JSONAPIRenderer, "fast", True)
+    fast = client.get(url, params)
+    assert fast.status_code == stock.status_code
+    assert fast.content == stock.content
