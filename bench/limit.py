@@ -32,6 +32,9 @@ TICKET_ATTRIBUTES = (
     ("ticket-type", "type"),
     ("price", "price"),
     ("quantity", "quantity"),
+    ("sold-count", "sold_count"),
+    ("min-price", "min_price"),
+    ("max-price", "max_price"),
     ("position", "position"),
     ("min-order", "min_order"),
     ("max-order", "max_order"),
@@ -41,6 +44,7 @@ TICKET_ATTRIBUTES = (
     ("created-at", "created_at"),
     ("discount-code-id", "discount_code_id"),
 )
+MONEY = {"price", "min_price", "max_price"}
 EVENT_ATTRIBUTES = (
     ("name", "event__name"),
     ("identifier", "event__identifier"),
@@ -144,7 +148,7 @@ def code_tickets(request, pk: int) -> HttpResponse:
             value = r[column]
             if column in DATETIMES:
                 value = iso(value)
-            elif column == "price":
+            elif column in MONEY and value is not None:
                 value = str(value)
             attributes[name] = value
         event_id = str(r["event_id"])
