@@ -624,7 +624,16 @@ def import_codes(*, event: Event, table: CsvTable, marketer=None) -> ImportSumma
             )
             for row in new:
                 row.code.pk = ids[row.code.code.lower()]
-        DiscountCode.objects.bulk_update([row.code for row in changed], UPDATABLE, batch_size=BATCH_SIZE)
+        # Changed codes are updated in groups that get the same values: one UPDATE for a column changed alike
+        # on every row (the usual campaign edit), at worst one per row. (bulk_update's CASE WHEN is far slower.)
+        groups: dict[tuple, list[int]] = {}
+        for row in changed:
+            groups.setdefault(tuple(getattr(row.code, name) for name in UPDATABLE), []).append(row.code.pk)
+        for values, ids in groups.items():
+            for start in range(0, len(ids), BATCH_SIZE):
+                DiscountCode.objects.filter(pk__in=ids[start : start + BATCH_SIZE]).update(
+                    **dict(zip(UPDATABLE, values, strict=True))
+                )
         ticket_rows = [row for row in (*new, *changed) if "tickets" in row.changed]
         wanted = {t.pk for row in ticket_rows for t in row.tickets}
         # Detach first what the file takes away, then attach (a ticket may move between codes of the file).

@@ -85,8 +85,8 @@ def code_report(code: DiscountCode) -> CodeReport:
             r["ticket_id"] in applicable,
             r["uses"] or 0,
             r["sold"] or 0,
-            r["discount"] or ZERO,
-            r["revenue"] or ZERO,
+            cents(r["discount"]),
+            cents(r["revenue"]),
         )
         for r in per_ticket
     }
@@ -120,6 +120,11 @@ def ranked_codes(event_id: int):
         )
         .order_by(F("uses").desc(), "code", "pk")
     )
+
+
+def cents(value) -> Decimal:
+    """Money to two places (SQLite's sums drop trailing zeros)."""
+    return (value or ZERO).quantize(ZERO)
 
 
 def _zone(name: str):
