@@ -18,6 +18,7 @@ from eventsite.errors import RuleError
 from tickets.models import Ticket
 
 from . import rules, states
+from .admin_campaigns import CampaignAdminMixin
 from .models import DiscountCode, UsedFor
 from .selectors import attachable_tickets
 
@@ -181,20 +182,30 @@ class StateFilter(admin.SimpleListFilter):
 
 
 @admin.register(DiscountCode)
-class DiscountCodeAdmin(EventScopedAdmin):
+class DiscountCodeAdmin(CampaignAdminMixin, EventScopedAdmin):
     form = DiscountCodeForm
     inlines = [AttachedTicketInline]
     list_display = ("code", "event", "used_for", "discount", "is_active", "state", "ticket_count", "usage")
     list_filter = (("event", ManagedRelatedFilter), StateFilter, "used_for", "type", "is_active")
     list_select_related = ("event",)
     search_fields = ("code",)
-    readonly_fields = ("marketer", "created_at", "uses")
+    readonly_fields = ("marketer", "created_at", "uses", "report_link")
     fieldsets = (
         (None, {"fields": ("event", "code", "used_for", "is_active")}),
         ("Discount", {"fields": ("type", "value", "discount_url")}),
         (
             "Limits",
-            {"fields": ("tickets_number", "uses", "min_quantity", "max_quantity", "valid_from", "valid_till")},
+            {
+                "fields": (
+                    "tickets_number",
+                    "uses",
+                    "report_link",
+                    "min_quantity",
+                    "max_quantity",
+                    "valid_from",
+                    "valid_till",
+                )
+            },
         ),
         ("History", {"fields": ("marketer", "created_at")}),
         # Last, so the attach field sits right above the inline of attached tickets.

@@ -371,12 +371,13 @@ def _when(moment: datetime) -> str:
     return moment.isoformat(timespec="minutes")
 
 
-def applicable_ticket_ids(code: DiscountCode) -> list[int]:
+def applicable_tickets(code: DiscountCode):
     """The tickets a code discounts: its attached tickets, or every paid ticket of the event for an event code."""
     if code.used_for == UsedFor.TICKET:
-        return list(Ticket.objects.filter(discount_code=code).order_by("position", "pk").values_list("pk", flat=True))
-    return list(
-        Ticket.objects.filter(event_id=code.event_id, type=TicketType.PAID, is_hidden=False)
-        .order_by("position", "pk")
-        .values_list("pk", flat=True)
-    )
+        return Ticket.objects.filter(discount_code=code).order_by("position", "pk")
+    paid = Ticket.objects.filter(event_id=code.event_id, type=TicketType.PAID, is_hidden=False)
+    return paid.order_by("position", "pk")
+
+
+def applicable_ticket_ids(code: DiscountCode) -> list[int]:
+    return list(applicable_tickets(code).values_list("pk", flat=True))

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import campaign_views, views
 
 codes = views.DiscountCodeViewSet
 
@@ -23,6 +23,16 @@ urlpatterns = [
         name="discount-code-relationships-event",
     ),
     path("events/<id:event_pk>/discount-codes", codes.as_view({"get": "list"}), name="event-discount-codes"),
+    # Campaign tools (discounts/campaign_views.py); none of these paths can be a code of the public check below.
+    path(
+        "events/<id:event_pk>/code-generations", campaign_views.CodeGenerationView.as_view(), name="code-generations"
+    ),
+    path(
+        "events/<id:event_pk>/discount-code-report",
+        campaign_views.EventCodeRankingView.as_view(),
+        name="event-discount-code-report",
+    ),
+    path("discount-codes/<id:pk>/report", campaign_views.CodeReportView.as_view(), name="discount-code-report"),
     path(
         "events/<id:event_pk>/discount-codes/<str:code>",
         views.DiscountCodeCheck.as_view(),

@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "rest_framework_json_api",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "import_export",
     "eventsite",
     "discounts",
     "tickets",

@@ -86,6 +86,42 @@ class Command(BaseCommand):
                 marketer=admin,
             )
 
+        demo_orders(event, tickets)
+
         self.stdout.write(self.style.SUCCESS(f"Demo event: {event.name} ({event.identifier})"))
         self.stdout.write("Ticket code EARLY10 (10.00 EUR off Early bird and Student); event code TEAM20 (20 %)")
         self.stdout.write(self.style.SUCCESS(f"Admin login: {admin.email} / {password}"))
+
+
+# A week of orders with EARLY10, so its report page (Discount codes → EARLY10 → report) has figures and charts.
+DEMO_ORDERS = [  # (days ago, [(ticket, quantity)])
+    (6, [("Early bird", 2)]),
+    (5, [("Student", 1), ("Regular", 1)]),
+    (4, [("Early bird", 1)]),
+    (3, [("Early bird", 3)]),
+    (2, [("Student", 2)]),
+    (1, [("Early bird", 1), ("Student", 1)]),
+    (0, [("Early bird", 2)]),
+]
+
+
+def demo_orders(event, tickets):
+    from orders.models import Order
+    from orders.rules import LineInput, place_order
+
+    code = DiscountCode.objects.filter(event=event).with_code("EARLY10").first()
+    if code is None or Order.objects.filter(discount_code=code).exists():
+        return
+    buyer = User.objects.filter(email__iexact="buyer@example.com").first() or User.objects.create_user(
+        email="buyer@example.com"
+    )
+    now = timezone.now()
+    for days_ago, lines in DEMO_ORDERS:
+        order, _ = place_order(
+            buyer=buyer,
+            lines=[LineInput(tickets[name].pk, quantity) for name, quantity in lines],
+            code_text="EARLY10",
+            now=now,
+        )
+        # Demo data only: spread the orders over the last week so the uses-per-day chart shows days.
+        Order.objects.filter(pk=order.pk).update(created_at=now - timedelta(days=days_ago))

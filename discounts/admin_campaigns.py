@@ -1,0 +1,316 @@
+"""The campaign tools in the admin: generate codes, import/export CSV (django-import-export, with its preview),
+and a report page per code (with SVG charts) and per event (codes ranked by use).
+
+Nothing here decides a rule or writes a row itself: generation calls ``campaigns.generate_codes``; the CSV
+resource is a thin adapter whose preview is ``campaigns.plan_import`` and whose write is
+``campaigns.import_codes`` (all or nothing, by line); the reports read ``discounts.reports``. Every page is
+scoped to the user's events like the rest of the admin.
+"""
+
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpResponseRedirect
+from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.html import format_html
+from import_export import fields, resources
+from import_export.admin import ImportExportMixin
+from import_export.formats.base_formats import CSV
+from import_export.forms import ConfirmImportForm, ImportForm
+from import_export.results import RowResult
+from tablib import Dataset
+
+from eventsite.admin_scoping import manages_any_event, scoped
+from eventsite.errors import RuleError
+from eventsite.models import Event
+
+from . import campaigns, charts, reports
+from .models import DiscountCode, DiscountType, UsedFor
+
+# CSV through django-import-export ------------------------------------------------------------------------------
+
+
+class DiscountCodeCsvResource(resources.ModelResource):
+    """The columns of ``campaigns.COLUMNS``; rows are planned and written by ``discounts.campaigns``."""
+
+    code = fields.Field(attribute="code", column_name="code")
+    discount_type = fields.Field(column_name="discount_type")
+    value = fields.Field(column_name="value")
+    used_for = fields.Field(column_name="used_for")
+    is_active = fields.Field(column_name="is_active")
+    tickets_number = fields.Field(column_name="tickets_number")
+    min_quantity = fields.Field(column_name="min_quantity")
+    max_quantity = fields.Field(column_name="max_quantity")
+    valid_from = fields.Field(column_name="valid_from")
+    valid_till = fields.Field(column_name="valid_till")
+    discount_url = fields.Field(column_name="discount_url")
+    tickets = fields.Field(column_name="tickets")
+
+    class Meta:
+        model = DiscountCode
+        fields = campaigns.COLUMNS[:-1]
+        import_id_fields = ("code",)
+        skip_unchanged = True
+        report_skipped = True
+        use_transactions = True
+
+    def __init__(self, event: Event | None = None, user=None, **kwargs):
+        super().__init__(**kwargs)
+        self.event = event
+        self.user = user
+        self.plan: campaigns.ImportPlan | None = None
+
+    # Export: the same rows as ``manage.py export_codes``.
+    def export(self, queryset=None, **kwargs) -> Dataset:
+        codes = (queryset if queryset is not None else DiscountCode.objects.none()).select_related("event")
+        rows = campaigns.export_rows(codes.order_by("event_id", "pk"))
+        dataset = Dataset(headers=list(campaigns.COLUMNS))
+        for row in rows:
+            dataset.append([row[c] for c in campaigns.COLUMNS])
+        return dataset
+
+    # Import: plan every row up front (one pass, a few queries), then report each row from the plan.
+    def before_import(self, dataset, **kwargs):
+        if self.event is None:
+            raise RuleError([])
+        self.plan = campaigns.plan_import(event=self.event, table=table_of(dataset))
+        if self.plan.file_problems:
+            raise RuleError(self.plan.file_problems)
+
+    def import_row(self, row, instance_loader, **kwargs):
+        result = RowResult()
+        planned = self._planned(kwargs["row_number"])
+        if planned is None:
+            result.import_type = RowResult.IMPORT_TYPE_SKIP
+            return result
+        result.object_repr = planned.code.code
+        result.object_id = planned.code.pk
+        result.diff = [_cell(planned, column) for column in self.get_diff_headers()]
+        if planned.problems:
+            result.import_type = RowResult.IMPORT_TYPE_INVALID
+            result.validation_error = _validation_error(planned)
+        else:
+            result.import_type = {
+                campaigns.Action.NEW: RowResult.IMPORT_TYPE_NEW,
+                campaigns.Action.UPDATE: RowResult.IMPORT_TYPE_UPDATE,
+                campaigns.Action.UNCHANGED: RowResult.IMPORT_TYPE_SKIP,
+            }[planned.action]
+        return result
+
+    def after_import(self, dataset, result, **kwargs):
+        # The write: only for a confirmed import of a valid file, all rows or none (re-planned under locks).
+        if kwargs.get("dry_run") or result.has_errors() or result.has_validation_errors():
+            return
+        campaigns.import_codes(event=self.event, table=table_of(dataset), marketer=self.user)
+
+    def get_diff_headers(self):
+        return list(campaigns.COLUMNS[:-1])
+
+    def _planned(self, row_number: int):
+        if self.plan is None or row_number > len(self.plan.rows):
+            return None
+        return self.plan.rows[row_number - 1]
+
+
+def table_of(dataset: Dataset) -> campaigns.CsvTable:
+    headers = [str(h or "").strip() for h in dataset.headers or []]
+    rows = [
+        {h: "" if value is None else str(value).strip() for h, value in zip(headers, values, strict=False)}
+        for values in dataset
+    ]
+    return campaigns.CsvTable(headers, rows)
+
+
+def _cell(planned: campaigns.PlannedRow, column: str) -> str:
+    after = planned.after.get(column, "")
+    if column in planned.changed and planned.before:
+        return format_html("<del>{}</del> <ins>{}</ins>", planned.before.get(column, ""), after)
+    return format_html("{}", after)
+
+
+def _validation_error(planned: campaigns.PlannedRow):
+    from django.core.exceptions import ValidationError
+
+    return ValidationError({"__all__": [f"Line {planned.line}: {problem.message}" for problem in planned.problems]})
+
+
+class EventChoice(forms.ModelChoiceField):
+    def label_from_instance(self, event):
+        return f"{event.name} ({event.identifier})"
+
+
+class CodeImportForm(ImportForm):
+    event = EventChoice(queryset=Event.objects.none(), help_text="The codes are created or updated in this event.")
+
+    def __init__(self, *args, user=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["event"].queryset = scoped(Event.objects.all(), user)
+
+
+class CodeConfirmImportForm(ConfirmImportForm):
+    event = forms.ModelChoiceField(queryset=Event.objects.none(), widget=forms.HiddenInput)
+
+    def __init__(self, *args, user=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["event"].queryset = scoped(Event.objects.all(), user)
+
+
+class CampaignImportExportMixin(ImportExportMixin):
+    resource_classes = [DiscountCodeCsvResource]
+    import_form_class = CodeImportForm
+    confirm_form_class = CodeConfirmImportForm
+    formats = [CSV]
+    skip_admin_log = True  # the rows are written in bulk by campaigns.import_codes, not one by one
+
+    def has_import_permission(self, request):
+        return manages_any_event(request.user)
+
+    def has_export_permission(self, request):
+        return manages_any_event(request.user)
+
+    def get_import_form_kwargs(self, request):
+        return super().get_import_form_kwargs(request) | {"user": request.user}
+
+    def get_confirm_form_kwargs(self, request, import_form=None):
+        return super().get_confirm_form_kwargs(request, import_form) | {"user": request.user}
+
+    def get_confirm_form_initial(self, request, import_form):
+        initial = super().get_confirm_form_initial(request, import_form)
+        if import_form is not None:
+            initial["event"] = import_form.cleaned_data["event"].pk
+        return initial
+
+    def get_import_resource_kwargs(self, request, **kwargs):
+        form = kwargs.get("form")
+        event = form.cleaned_data.get("event") if form is not None and hasattr(form, "cleaned_data") else None
+        return {"event": event, "user": request.user}
+
+    def get_export_resource_kwargs(self, request, **kwargs):
+        return {}
+
+    def get_import_data_kwargs(self, **kwargs):
+        kwargs = super().get_import_data_kwargs(**kwargs)
+        kwargs.pop("request", None)
+        return kwargs
+
+
+# Generation, reports ------------------------------------------------------------------------------------------
+
+
+class GenerateCodesForm(forms.Form):
+    event = EventChoice(queryset=Event.objects.none())
+    count = forms.IntegerField(min_value=1, max_value=campaigns.MAX_GENERATED, initial=100)
+    prefix = forms.CharField(required=False, strip=False, max_length=90)
+    length = forms.IntegerField(initial=campaigns.DEFAULT_LENGTH, help_text="Characters after the prefix.")
+    alphabet = forms.CharField(
+        initial=campaigns.DEFAULT_ALPHABET, strip=False, help_text="Without look-alikes: no 0/O, no 1/I/L."
+    )
+    used_for = forms.ChoiceField(
+        choices=UsedFor.choices,
+        initial=UsedFor.EVENT,
+        help_text="Generated codes take no tickets (a ticket carries one code): ticket codes are attached later, "
+        "one per ticket.",
+    )
+    type = forms.ChoiceField(choices=DiscountType.choices, label="discount type")
+    value = forms.DecimalField(max_digits=12, decimal_places=2)
+    tickets_number = forms.IntegerField(
+        required=False, min_value=0, label="uses per code", help_text="Empty: unlimited; 1: single use."
+    )
+    min_quantity = forms.IntegerField(initial=1, min_value=0)
+    max_quantity = forms.IntegerField(required=False, min_value=0)
+    valid_from = forms.SplitDateTimeField(required=False, widget=admin.widgets.AdminSplitDateTime)
+    valid_till = forms.SplitDateTimeField(
+        required=False, widget=admin.widgets.AdminSplitDateTime, help_text="Empty: the event's end."
+    )
+    is_active = forms.BooleanField(required=False, initial=True)
+
+    def __init__(self, *args, user=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["event"].queryset = scoped(Event.objects.all(), user)
+
+
+class CampaignAdminMixin(CampaignImportExportMixin):
+    """Mixed into DiscountCodeAdmin: extra pages under /admin/discounts/discountcode/."""
+
+    change_list_template = "admin/discounts/discountcode/campaign_change_list.html"
+
+    def get_urls(self):
+        wrap = self.admin_site.admin_view
+        own = [
+            path("generate/", wrap(self.generate_view), name="discounts_discountcode_generate"),
+            path("ranking/<int:event_id>/", wrap(self.ranking_view), name="discounts_discountcode_ranking"),
+            path("<path:object_id>/report/", wrap(self.report_view), name="discounts_discountcode_report"),
+        ]
+        return own + super().get_urls()
+
+    def _context(self, request, title, **extra):
+        return {**self.admin_site.each_context(request), "opts": self.opts, "title": title, **extra}
+
+    def generate_view(self, request):
+        if not self.has_add_permission(request):
+            raise PermissionDenied
+        form = GenerateCodesForm(request.POST or None, user=request.user)
+        if request.method == "POST" and form.is_valid():
+            data = dict(form.cleaned_data)
+            event = data.pop("event")
+            options = {name: data.pop(name) for name in ("count", "prefix", "length", "alphabet")}
+            if data["valid_from"] is None:
+                data.pop("valid_from")
+            try:
+                codes = campaigns.generate_codes(event=event, marketer=request.user, **options, **data)
+            except RuleError as error:
+                for problem in error.problems:
+                    form.add_error(problem.field if problem.field in form.fields else None, problem.message)
+            else:
+                self.message_user(request, f"Generated {len(codes)} codes for {event.name}.", messages.SUCCESS)
+                url = reverse("admin:discounts_discountcode_changelist", current_app=self.admin_site.name)
+                return HttpResponseRedirect(f"{url}?event__id__exact={event.pk}")
+        context = self._context(request, "Generate discount codes", form=form, media=self.media + form.media)
+        return TemplateResponse(request, "admin/discounts/discountcode/generate.html", context)
+
+    def report_view(self, request, object_id):
+        code = self.get_object(request, object_id)
+        if code is None or not self.has_view_permission(request, code):
+            raise Http404("No such discount code.")
+        report = reports.code_report(code)
+        per_day = charts.bar_chart(
+            [(day.isoformat(), uses) for day, uses in report.per_day], title="Uses per day", width=620
+        )
+        per_ticket = charts.bar_chart(
+            [(t.name, t.uses) for t in report.tickets if t.applies or t.uses],
+            title="Uses per ticket",
+            width=620,
+        )
+        context = self._context(
+            request,
+            f"Report of {code.code}",
+            code=code,
+            report=report,
+            currency=code.event.payment_currency,
+            per_day_chart=per_day,
+            per_ticket_chart=per_ticket,
+            original=code,
+        )
+        return TemplateResponse(request, "admin/discounts/discountcode/report.html", context)
+
+    def ranking_view(self, request, event_id):
+        event = get_object_or_404(scoped(Event.objects.all(), request.user), pk=event_id)
+        codes = list(reports.ranked_codes(event.pk)[:200])
+        for code in codes:
+            code.remaining = None if code.tickets_number is None else max(code.tickets_number - code.used_count, 0)
+        context = self._context(request, f"Codes of {event.name} by use", event=event, codes=codes)
+        return TemplateResponse(request, "admin/discounts/discountcode/ranking.html", context)
+
+    @admin.display(description="report")
+    def report_link(self, obj):
+        if obj is None or obj.pk is None:
+            return "–"
+        url = reverse("admin:discounts_discountcode_report", args=[obj.pk], current_app=self.admin_site.name)
+        ranking = reverse(
+            "admin:discounts_discountcode_ranking", args=[obj.event_id], current_app=self.admin_site.name
+        )
+        return format_html(
+            '<a href="{}">Uses, discount and revenue</a> · <a href="{}">all codes by use</a>', url, ranking
+        )

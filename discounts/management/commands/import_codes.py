@@ -1,0 +1,41 @@
+"""``manage.py import_codes <event> <file>``: create or update the event's codes from CSV, all or nothing."""
+
+from pathlib import Path
+
+from django.core.management.base import BaseCommand, CommandError
+
+from discounts import campaigns
+
+from ._event import find_event
+
+
+class Command(BaseCommand):
+    help = (
+        "Import discount codes from CSV (the columns of export_codes; used_count is ignored). Codes match "
+        "ignoring letter case. Every bad row is reported by line and nothing is written unless all are valid."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("event", help="the event's identifier or id")
+        parser.add_argument("file")
+        parser.add_argument("--dry-run", action="store_true", help="only say what would change")
+
+    def handle(self, *args, event, file, dry_run=False, **options):
+        event = find_event(event)
+        table = campaigns.read_csv(Path(file).read_bytes())
+        if dry_run:
+            plan = campaigns.plan_import(event=event, table=table)
+            if not plan.is_valid:
+                raise CommandError(campaigns.ImportRefused(plan).messages_text())
+            self.stdout.write(
+                f"Would create {plan.count(campaigns.Action.NEW)}, update {plan.count(campaigns.Action.UPDATE)}, "
+                f"leave {plan.count(campaigns.Action.UNCHANGED)} unchanged."
+            )
+            return
+        try:
+            summary = campaigns.import_codes(event=event, table=table)
+        except campaigns.ImportRefused as error:
+            raise CommandError(error.messages_text()) from error
+        self.stdout.write(
+            self.style.SUCCESS(f"Created {summary.created}, updated {summary.updated}, {summary.unchanged} unchanged.")
+        )
