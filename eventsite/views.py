@@ -74,6 +74,8 @@ class TokenView(APIView):
         value = data.get(name) if isinstance(data, dict) else None
         if not isinstance(value, str) or not value:
             raise exceptions.ValidationError({name: ["This field is required."]})
+        if "\x00" in value:  # PostgreSQL refuses a NUL in a query: an answer, not a 500
+            raise exceptions.ValidationError({name: ["Null characters are not allowed."]})
         return value
 
 
