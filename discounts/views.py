@@ -75,6 +75,7 @@ class DiscountCodeViewSet(ResourceViewSet):
     def perform_destroy(self, instance):
         rules.delete_code(code=instance)
 
+    @extend_schema(responses={200: OpenApiResponse(description="The code's event as an event document")})
     @action(detail=True, methods=["get"], url_path="event")
     def related_event(self, request, pk=None):
         code = self.get_object()

@@ -129,6 +129,12 @@ def fix_jsonapi_ids(result, generator, request, public):
                 if isinstance(props.get(member), dict):
                     props[member].pop("required", None)
         if name.endswith("RelationShips") and "oneOf" in schema:
-            # an empty to-one relationship's linkage is null
-            schema["oneOf"].append({"type": "object", "nullable": True, "enum": [None]})
+            # an empty to-one relationship's linkage is null (anyOf: the null alternative need not exclude others)
+            schema["anyOf"] = [*schema.pop("oneOf"), {"type": "object", "nullable": True, "enum": [None]}]
+            # our relationship views name the relationship in the URL, and drf-spectacular-jsonapi gives their
+            # linkage the parent's type (``event`` for an event's organizers, who are ``user``s): any type then
+            for variant in schema["anyOf"]:
+                target = variant.get("items", variant)
+                if isinstance(target.get("properties", {}).get("type"), dict):
+                    target["properties"]["type"] = {"type": "string"}
     return result

@@ -647,3 +647,9 @@ def test_hostile_input_is_a_4xx_and_changes_nothing(name, method, path, body, co
             pointers = [e.get("source", {}).get("pointer") for e in errors]
             assert pointer in pointers, pointers
     assert differences(before, snapshot()) == []
+
+
+def test_a_repeated_include_path_is_answered_once(api, organizer):
+    """Found by the fuzzer: ``include=discount-code,discount-code`` prefetched twice, which Django refuses (500)."""
+    response = api(organizer).get("/v1/tickets", {"include": "event,discount-code,event,discount-code"})
+    assert response.status_code == 200, response.content[:300]
