@@ -31,6 +31,8 @@ class DiscountCodeQuerySet(models.QuerySet):
 
     def with_code(self, code: str) -> "DiscountCodeQuerySet":
         """Case-insensitive match that uses the ``Lower(code), event`` unique index."""
+        if "\x00" in code:  # no code holds a NUL, and PostgreSQL refuses one in a query (a 500, not "no match")
+            return self.none()
         return self.alias(code_lower=Lower("code")).filter(code_lower=Lower(models.Value(code)))
 
 

@@ -9,11 +9,11 @@ from rest_framework import exceptions
 from rest_framework.decorators import action
 from rest_framework.generics import GenericAPIView
 from rest_framework.response import Response
-from rest_framework.throttling import ScopedRateThrottle
 from rest_framework_json_api.utils import get_included_resources
 
 from eventsite.access import manages, scope_to_managed
 from eventsite.api.permissions import ManagersOnly
+from eventsite.api.throttling import GuardedScopedRateThrottle
 from eventsite.api.views import RelationshipView, ResourceViewSet, StrictQueryMixin
 from eventsite.errors import Kind, Problem, RuleError, raise_if
 from eventsite.models import Event
@@ -75,6 +75,7 @@ class DiscountCodeViewSet(ResourceViewSet):
     def perform_destroy(self, instance):
         rules.delete_code(code=instance)
 
+    @extend_schema(responses={200: OpenApiResponse(description="The code's event as an event document")})
     @action(detail=True, methods=["get"], url_path="event")
     def related_event(self, request, pk=None):
         code = self.get_object()
@@ -148,7 +149,7 @@ class DiscountCodeCheck(StrictQueryMixin, GenericAPIView):
     """
 
     permission_classes = []
-    throttle_classes = [ScopedRateThrottle]
+    throttle_classes = [GuardedScopedRateThrottle]
     throttle_scope = "discount_code_lookup"
     resource_name = "discount-code"
     queryset = DiscountCode.objects.none()

@@ -7,7 +7,6 @@ from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_
 from rest_framework import exceptions, mixins, permissions, renderers, status, viewsets
 from rest_framework import serializers as drf_serializers
 from rest_framework.response import Response
-from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 from rest_framework_simplejwt.exceptions import TokenError
 from rest_framework_simplejwt.serializers import TokenRefreshSerializer
@@ -16,6 +15,7 @@ from rest_framework_simplejwt.tokens import RefreshToken
 from . import rules
 from .api.parsers import JSONParser
 from .api.permissions import ReadPublicWriteManagers
+from .api.throttling import GuardedScopedRateThrottle, RefreshThrottle
 from .api.views import RelationshipView, ResourceViewSet, StrictQueryMixin
 from .errors import Kind, Problem, RuleError
 from .models import Event, User
@@ -62,7 +62,7 @@ class TokenView(APIView):
     permission_classes = [permissions.AllowAny]
     parser_classes = [JSONParser]
     renderer_classes = [renderers.JSONRenderer]
-    throttle_classes = [ScopedRateThrottle]
+    throttle_classes = [GuardedScopedRateThrottle]
     throttle_scope = "auth"
 
     def get_authenticate_header(self, request):
@@ -74,6 +74,8 @@ class TokenView(APIView):
         value = data.get(name) if isinstance(data, dict) else None
         if not isinstance(value, str) or not value:
             raise exceptions.ValidationError({name: ["This field is required."]})
+        if "\x00" in value:  # PostgreSQL refuses a NUL in a query: an answer, not a 500
+            raise exceptions.ValidationError({name: ["Null characters are not allowed."]})
         return value
 
 
@@ -110,6 +112,8 @@ class LoginView(TokenView):
 )
 class RefreshView(TokenView):
     """``POST /v1/auth/token/refresh`` {"refresh_token"} → {"access_token"}."""
+
+    throttle_classes = [RefreshThrottle]  # fails open: a refresh needs a signed token, nothing to guess
 
     def post(self, request):
         serializer = TokenRefreshSerializer(data={"refresh": self.field("refresh_token")})

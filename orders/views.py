@@ -7,13 +7,13 @@ from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_seriali
 from rest_framework import exceptions, permissions, renderers, status
 from rest_framework import serializers as drf
 from rest_framework.response import Response
-from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
 from discounts.models import DiscountCode
 from eventsite.access import manages, scope_to_managed
 from eventsite.api.exceptions import STATUS_OF_KIND, error_object
 from eventsite.api.parsers import JSONParser
+from eventsite.api.throttling import GuardedScopedRateThrottle
 from eventsite.api.views import ResourceViewSet
 from eventsite.errors import Kind, Problem, RuleError
 from eventsite.models import Event
@@ -58,7 +58,7 @@ class QuoteView(APIView):
     authentication_classes = []
     parser_classes = [JSONParser]
     renderer_classes = [renderers.JSONRenderer]
-    throttle_classes = [ScopedRateThrottle]
+    throttle_classes = [GuardedScopedRateThrottle]
     throttle_scope = "discount_code_lookup"
 
     def post(self, request):

@@ -2,6 +2,7 @@
 
 from django.db.models import Prefetch, Q
 from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import exceptions
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -63,6 +64,11 @@ class TicketViewSet(ResourceViewSet):
     def perform_destroy(self, instance):
         rules.delete_ticket(ticket=instance)
 
+    @extend_schema(
+        responses={
+            200: OpenApiResponse(description="The ticket's code as a discount-code document; data null if none")
+        }
+    )
     @action(detail=True, methods=["get"], url_path="discount-code")
     def related_discount_code(self, request, pk=None):
         ticket = self.get_object()

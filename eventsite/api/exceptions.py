@@ -150,6 +150,9 @@ def exception_handler(exc, context):
     errors = response.data if isinstance(response.data, list) else response.data.get("errors", [])
     for error in errors:
         error["status"] = str(response.status_code)
+        pointer = error.get("source", {}).get("pointer", "")
+        if pointer.endswith("/non_field_errors"):  # DRF's name for "the member as a whole"
+            error["source"]["pointer"] = pointer.removesuffix("/non_field_errors")
         error.setdefault("title", TITLES.get(response.status_code, ""))
         if isinstance(exc, exceptions.ValidationError):
             error.setdefault("code", "invalid")

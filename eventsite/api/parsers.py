@@ -8,6 +8,7 @@ body, would surface as a 500. Here any such body is a 400 naming the problem, an
 import io
 
 from django.conf import settings
+from django.utils.http import parse_header_parameters
 from rest_framework import exceptions, parsers, status
 from rest_framework_json_api import parsers as jsonapi_parsers
 
@@ -40,6 +41,13 @@ class JSONParser(BoundedJSONMixin, parsers.JSONParser):
 
 
 class JSONAPIParser(BoundedJSONMixin, jsonapi_parsers.JSONParser):
+    def parse(self, stream, media_type=None, parser_context=None):
+        # JSON:API: a media type parameter other than ``profile`` (we support no ``ext``) is a 415.
+        _, params = parse_header_parameters(media_type or "")
+        if set(params) - {"profile", "charset"}:
+            raise exceptions.UnsupportedMediaType(media_type)
+        return super().parse(stream, media_type=media_type, parser_context=parser_context)
+
     def parse_data(self, result, parser_context):
         if isinstance(result, dict):
             data = result.get("data")

@@ -49,7 +49,8 @@ class ResourceViewSet(
     def get_queryset(self):
         queryset = self.base_queryset()
         included = get_included_resources(self.request, self.get_serializer_class())
-        for name in ["__all__", *(undo_format_field_name(i) for i in included)]:
+        # each path once: ``include=discount-code,discount-code`` would prefetch twice, which Django refuses (a 500)
+        for name in dict.fromkeys(["__all__", *(undo_format_field_name(i) for i in included)]):
             if name in self.select_for_includes:
                 queryset = queryset.select_related(*self.select_for_includes[name])
             if name in self.prefetch_for_includes:
