@@ -17,8 +17,15 @@ included serializer every included resource of the response), how each readable 
 
 The output is DRF's, key for key and in the same order (``eventsite/tests/test_renderer.py`` compares the bytes
 of every API response with this path off and on). Rows that are not instances of ``Meta.model`` take DRF's path.
+
+Building the fields themselves is the other per-response cost (DRF deep-copies the declared fields and
+introspects the model for the others, for every serializer: ~1 ms for a ticket page with its events). A
+serializer that only reads (no ``data``) gets shallow copies of fields built once per class instead; they are
+bound to it as usual. Reading never changes a field's shared parts (options, validators, error messages,
+querysets); a serializer given ``data`` builds its own fields as DRF does.
 """
 
+import copy
 from operator import attrgetter
 
 from django.core.exceptions import FieldDoesNotExist
@@ -26,7 +33,7 @@ from django.db.models import ForeignKey
 from django.db.models.query_utils import DeferredAttribute
 from rest_framework import fields as drf_fields
 from rest_framework.fields import SkipField
-from rest_framework.relations import PKOnlyObject
+from rest_framework.relations import ManyRelatedField, PKOnlyObject
 from rest_framework_json_api.relations import ResourceRelatedField
 
 from .relations import LinkField
@@ -96,11 +103,30 @@ def _column_reader(field, model):
     return attrgetter(source), _BUILTIN_CONVERTERS.get(method, field.to_representation)
 
 
+def _copy_field(field):
+    """A shallow copy of an unbound field, ready to be bound (a to-many field's child copied and re-parented)."""
+    new = copy.copy(field)
+    if isinstance(field, ManyRelatedField):
+        new.child_relation = copy.copy(field.child_relation)
+        new.child_relation.parent = new
+    return new
+
+
 class CompiledReadMixin:
     """For ``ModelSerializer`` subclasses: the same representation, read with a per-serializer plan."""
 
     #: Off only in the test that compares this path's output with DRF's own.
     compiled_read = True
+
+    def get_fields(self):
+        if not self.compiled_read or hasattr(self, "initial_data"):
+            return super().get_fields()
+        cls = type(self)
+        prototype = cls.__dict__.get("_prototype_fields")
+        if prototype is None:
+            prototype = super().get_fields()
+            cls._prototype_fields = prototype
+        return {name: _copy_field(field) for name, field in prototype.items()}
 
     def to_representation(self, instance):
         if not self.compiled_read or not isinstance(instance, self.Meta.model):
