@@ -104,3 +104,16 @@ def test_tickets_and_events_are_read_from_their_columns_not_through_drf(serializ
 
     plan = import_string(serializer_class)()._make_read_plan()
     assert plan and all(convert is not _same for _, _, convert in plan)
+
+
+def test_read_only_serializers_get_their_own_bound_copies_of_the_shared_fields():
+    from discounts.serializers import DiscountCodeSerializer
+
+    first, second = DiscountCodeSerializer(), DiscountCodeSerializer()
+    for name in ("event", "tickets", "value"):
+        assert first.fields[name] is not second.fields[name]
+        assert first.fields[name].parent is first and second.fields[name].parent is second
+    assert first.fields["tickets"].child_relation.parent is first.fields["tickets"]
+    assert second.fields["tickets"].child_relation.parent is second.fields["tickets"]
+    writer = DiscountCodeSerializer(data={})
+    assert writer.fields["event"].parent is writer
