@@ -10,6 +10,7 @@ from rest_framework_json_api.relations import (
 from eventsite.access import scope_to_managed
 from eventsite.api.fields import AwareDateTimeField, MoneyField
 from eventsite.api.relations import LinkField, ScopedResourceRelatedField, TypedResourceRelatedField
+from eventsite.api.serializers import CompiledReadMixin
 from eventsite.models import Event
 from tickets.models import Ticket
 
@@ -20,7 +21,7 @@ def managed_tickets(queryset, request):
     return scope_to_managed(queryset, request)
 
 
-class DiscountCodeSerializer(serializers.ModelSerializer):
+class DiscountCodeSerializer(CompiledReadMixin, serializers.ModelSerializer):
     code = serializers.CharField(max_length=100, trim_whitespace=False)
     discount_type = serializers.ChoiceField(source="type", choices=DiscountType.choices)
     value = MoneyField()

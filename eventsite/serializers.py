@@ -6,6 +6,7 @@ from rest_framework_json_api import serializers
 
 from .api.fields import AwareDateTimeField
 from .api.relations import LinkField
+from .api.serializers import CompiledReadMixin
 from .models import Event, User
 
 
@@ -30,7 +31,7 @@ class UserSerializer(serializers.ModelSerializer):
         return value
 
 
-class EventSerializer(serializers.ModelSerializer):
+class EventSerializer(CompiledReadMixin, serializers.ModelSerializer):
     starts_at = AwareDateTimeField()
     ends_at = AwareDateTimeField()
     owner = LinkField(read_only=True, resource_type="user")

@@ -7,6 +7,7 @@ from discounts.models import DiscountCode
 from eventsite.access import manages, scope_to_managed
 from eventsite.api.fields import AwareDateTimeField, MoneyField
 from eventsite.api.relations import ScopedResourceRelatedField, TypedResourceRelatedField, parse_id
+from eventsite.api.serializers import CompiledReadMixin
 from eventsite.models import Event
 
 from .models import Ticket, TicketType
@@ -19,7 +20,7 @@ def managed_codes(queryset, request):
     return scope_to_managed(queryset, request)
 
 
-class TicketSerializer(serializers.ModelSerializer):
+class TicketSerializer(CompiledReadMixin, serializers.ModelSerializer):
     ticket_type = serializers.ChoiceField(source="type", choices=TicketType.choices)
     price = MoneyField(required=False)
     min_price = MoneyField(required=False)

@@ -1,6 +1,7 @@
 """API views of tickets. Writes go through ``tickets.rules`` (which call the discount rules for the code)."""
 
 from django.db.models import Prefetch, Q
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import exceptions
@@ -9,7 +10,7 @@ from rest_framework.response import Response
 
 from discounts.models import DiscountCode
 from discounts.serializers import DiscountCodeSerializer
-from eventsite.access import ALL_EVENTS, managed_event_ids, manages, scope_to_managed
+from eventsite.access import ALL_EVENTS, managed_event_ids, manages, manages_row, scope_to_managed
 from eventsite.api.permissions import ManagersOnly, ReadPublicWriteManagers
 from eventsite.api.views import RelationshipView, ResourceViewSet
 from eventsite.models import Event
@@ -41,15 +42,14 @@ class TicketViewSet(ResourceViewSet):
     }
 
     def base_queryset(self):
+        if "code_pk" in self.kwargs:  # first: the look-up also learns the managed events (one query for both)
+            if not manages_row(self.request, DiscountCode.objects.all(), self.kwargs["code_pk"]):
+                raise Http404
+            return visible_tickets(self.request).filter(discount_code_id=self.kwargs["code_pk"])
         queryset = visible_tickets(self.request)
         if "event_pk" in self.kwargs:
             event = get_object_or_404(Event, pk=self.kwargs["event_pk"])
             queryset = queryset.filter(event=event)
-        if "code_pk" in self.kwargs:
-            code = get_object_or_404(
-                scope_to_managed(DiscountCode.objects.all(), self.request), pk=self.kwargs["code_pk"]
-            )
-            queryset = queryset.filter(discount_code=code)
         return queryset
 
     def perform_create(self, serializer):

@@ -26,6 +26,11 @@ class OrderingFilter(filters.OrderingFilter):
 
 class DjangoFilterBackend(backends.DjangoFilterBackend):
     def filter_queryset(self, request, queryset, view):
+        """No ``filter...`` parameter, nothing to filter: skip building a FilterSet (and, for ``filterset_fields``,
+        its class), which would filter by nothing. Its data would hold only ``sort``, ``include``, ``page[...]`` and
+        ``fields[...]`` (``StrictQueryMixin`` refuses any other parameter first), none of which names a filter."""
+        if not any(name.startswith("filter") for name in request.query_params):
+            return queryset
         try:
             return super().filter_queryset(request, queryset, view)
         except ValidationError as error:

@@ -54,19 +54,25 @@ def fetch_linked(queryset, ids: list[int], expected_type: str) -> list:
     return [found[pk] for pk in wanted]
 
 
+_INCLUDED_TYPES: dict[tuple, str | None] = {}
+
+
 class TypedResourceRelatedField(ResourceRelatedField):
     """DRF-JSONAPI's related field, working out its linkage ``type`` once instead of for every row.
 
     The stock field inflects its name (singular, plural) and looks through the parent's included serializers on
-    every ``to_representation``; the answer depends only on the bound field, so it is kept after the first call.
+    every ``to_representation``; the answer depends only on the parent serializer's class and the field's name
+    (``included_serializers`` is a class attribute), so it is kept per class and name.
     """
 
     def get_resource_type_from_included_serializer(self):
+        parent = self.get_parent_serializer()
+        key = (type(self), type(parent), self.field_name or self.parent.field_name)
         try:
-            return self._included_type
-        except AttributeError:
-            self._included_type = super().get_resource_type_from_included_serializer()
-            return self._included_type
+            return _INCLUDED_TYPES[key]
+        except KeyError:
+            found = _INCLUDED_TYPES[key] = super().get_resource_type_from_included_serializer()
+            return found
 
 
 class ScopedResourceRelatedField(TypedResourceRelatedField):

@@ -191,15 +191,18 @@ class JSONAPIRenderer(renderers.JSONRenderer, OrjsonRenderer):
         context = current_serializer.context
         included_resources = copy.copy(included_resources)
 
-        for field_name, field in iter(fields.items()):
-            if field_name == api_settings.URL_FIELD_NAME:
-                continue
-            if not is_relationship_field(field):
-                continue
+        for field_name, field, to_one in relationship_fields_of(fields):
             try:
                 included_resources.remove(field_name)
             except ValueError:
                 if field_name not in [node.split(".")[0] for node in included_resources]:
+                    continue
+
+            if to_one:
+                # What the stock path decides after loading the related object, decided from the linkage the
+                # serializer wrote: a resource already included is skipped (saves a look-up per row of a page).
+                linkage = resource.get(field_name)
+                if linkage and linkage["id"] in included_cache.get(linkage["type"], ()):
                     continue
 
             relation_instance = cls.extract_relation_instance(field, resource_instance)
@@ -273,6 +276,27 @@ class JSONAPIRenderer(renderers.JSONRenderer, OrjsonRenderer):
                     cls.extract_included(
                         serializer_fields, serializer_data, relation_instance, new_included_resources, included_cache
                     )
+
+
+def relationship_fields_of(fields) -> list:
+    """``(name, field, to_one)`` of a serializer's relationship fields, in order, worked out once per ``fields``;
+    ``to_one``: a plain ``ResourceRelatedField``, whose linkage is ``{"type", "id"}``."""
+    try:
+        return fields._jsonapi_relationship_fields
+    except AttributeError:
+        found = [
+            (
+                name,
+                field,
+                isinstance(field, ResourceRelatedField)
+                and field._kwargs.get("child_relation", None) is None
+                and not isinstance(field, (SkipDataMixin, ManySerializerMethodResourceRelatedField)),
+            )
+            for name, field in fields.items()
+            if name != api_settings.URL_FIELD_NAME and is_relationship_field(field)
+        ]
+        fields._jsonapi_relationship_fields = found
+        return found
 
 
 _POLYMORPHIC_INCLUDES: dict[type, bool] = {}

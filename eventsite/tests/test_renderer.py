@@ -1,11 +1,14 @@
-"""The fast renderer (plans, shared included serializers, orjson) writes the very bytes DRF-JSONAPI's own writes."""
+"""The fast paths write the very bytes DRF-JSONAPI's and DRF's own write: the renderer (plans, shared included
+serializers, orjson) and the serializers' compiled read (``eventsite.api.serializers.CompiledReadMixin``)."""
 
+from datetime import UTC, datetime
 from decimal import Decimal
 
 import pytest
 
 from discounts import rules
 from eventsite.api.renderers import JSONAPIRenderer
+from eventsite.api.serializers import CompiledReadMixin
 from eventsite.tests.factories import DiscountCodeFactory, EventFactory, TicketFactory
 
 pytestmark = pytest.mark.django_db
@@ -24,6 +27,9 @@ REQUESTS = [
     ("/v1/tickets/{ticket}/discount-code", {}, "organizer"),
     ("/v1/tickets/{ticket}/relationships/discount-code", {}, "organizer"),
     ("/v1/events/{event}/tickets", {}, None),
+    ("/v1/events/{event}/tickets", {"page[size]": "100"}, "organizer"),
+    ("/v1/events/{event}/tickets", {"fields[ticket]": "name,max-price,sales-ends-at,event"}, None),
+    ("/v1/tickets", {"page[size]": "100", "include": "event"}, None),
     ("/v1/events/{event}/tickets", {"include": "discount-code"}, "organizer"),
     ("/v1/discount-codes", {"include": "tickets"}, "organizer"),
     ("/v1/discount-codes", {"include": "tickets,event", "page[size]": "100"}, "organizer"),
@@ -31,6 +37,9 @@ REQUESTS = [
     ("/v1/discount-codes", {"fields[discount-code]": "code,tickets", "include": "tickets"}, "organizer"),
     ("/v1/discount-codes/{code}", {"include": "tickets,event"}, "organizer"),
     ("/v1/discount-codes/{code}/tickets", {"page[size]": "50", "include": "event"}, "organizer"),
+    ("/v1/discount-codes/{code}/tickets", {"page[size]": "2", "page[number]": "2", "include": "event"}, "organizer"),
+    ("/v1/discount-codes/{code}/tickets", {"page[size]": "2", "page[number]": "9"}, "organizer"),
+    ("/v1/discount-codes/{code}/tickets", {"include": "event"}, None),
     ("/v1/discount-codes/{code}/relationships/tickets", {}, "organizer"),
     ("/v1/discount-codes/{code}/event", {}, "organizer"),
     ("/v1/events/{event}/discount-codes/early", {}, None),
@@ -52,6 +61,17 @@ def world(event, organizer, ticket_code, event_code):
         for i in range(6)
     ]
     TicketFactory(event=event, free=True)
+    # Money and date-times set (the others leave max-price and the sales window null), text beyond ASCII.
+    TicketFactory(
+        event=event,
+        donation=True,
+        name="Spende €",
+        description="Zahl, was du willst\n",
+        min_price=Decimal("1.5"),
+        max_price=Decimal("999.99"),
+        sales_starts_at=datetime(2026, 3, 1, 8, 30, 15, 123456, tzinfo=UTC),
+        sales_ends_at=datetime(2027, 1, 1, tzinfo=UTC),
+    )
     rules.attach_tickets(code=ticket_code, tickets=tickets[:4])
     other = EventFactory()
     TicketFactory(event=other)
@@ -64,8 +84,36 @@ def test_the_fast_renderer_writes_what_the_stock_one_writes(api, world, organize
     client = api(organizer if who == "organizer" else None)
     url = template.format(**world)
     monkeypatch.setattr(JSONAPIRenderer, "fast", False)
+    monkeypatch.setattr(CompiledReadMixin, "compiled_read", False)
     stock = client.get(url, params)
     monkeypatch.setattr(JSONAPIRenderer, "fast", True)
+    monkeypatch.setattr(CompiledReadMixin, "compiled_read", True)
     fast = client.get(url, params)
     assert fast.status_code == stock.status_code
     assert fast.content == stock.content
+
+
+@pytest.mark.parametrize(
+    "serializer_class", ["tickets.serializers.TicketSerializer", "eventsite.serializers.EventSerializer"]
+)
+def test_tickets_and_events_are_read_from_their_columns_not_through_drf(serializer_class):
+    """The compiled read covers every member of the benchmark's page (else the test above compares DRF to DRF)."""
+    from django.utils.module_loading import import_string
+
+    from eventsite.api.serializers import _same
+
+    plan = import_string(serializer_class)()._make_read_plan()
+    assert plan and all(convert is not _same for _, _, convert in plan)
+
+
+def test_read_only_serializers_get_their_own_bound_copies_of_the_shared_fields():
+    from discounts.serializers import DiscountCodeSerializer
+
+    first, second = DiscountCodeSerializer(), DiscountCodeSerializer()
+    for name in ("event", "tickets", "value"):
+        assert first.fields[name] is not second.fields[name]
+        assert first.fields[name].parent is first and second.fields[name].parent is second
+    assert first.fields["tickets"].child_relation.parent is first.fields["tickets"]
+    assert second.fields["tickets"].child_relation.parent is second.fields["tickets"]
+    writer = DiscountCodeSerializer(data={})
+    assert writer.fields["event"].parent is writer

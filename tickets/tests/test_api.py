@@ -229,3 +229,24 @@ def test_donation_bounds_and_sold_count(api, organizer, event):
     assert "sold-count" not in public
     bad = ticket_doc(event, name="Odd", **{"ticket-type": "donation", "min-price": "50", "max-price": "5"})
     assert error_of(api(organizer).post("/v1/tickets", bad), 422)["source"]["pointer"] == "/data/attributes/min-price"
+
+
+@pytest.mark.parametrize(
+    ("who", "status"),
+    [("owner", 200), ("organizer", 200), ("superuser", 200), ("other_organizer", 404), ("stranger", 404), (None, 404)],
+)
+def test_a_codes_tickets_are_listed_for_the_codes_managers_only(
+    api, request, ticket_code, paid_ticket, other_event, who, status
+):
+    """The code and the requester's events are looked up in one query (``manages_row``); same answers as before."""
+    rules.attach_tickets(code=ticket_code, tickets=[paid_ticket])
+    DiscountCodeFactory(event=other_event)
+    user = request.getfixturevalue(who) if who else None
+    response = api(user).get(f"/v1/discount-codes/{ticket_code.pk}/tickets")
+    assert response.status_code == status, response.content
+    if status == 200:
+        (ticket,) = response.json()["data"]
+        assert ticket["id"] == str(paid_ticket.pk)
+        assert ticket["attributes"]["discount-code-id"] == ticket_code.pk  # a manager's member
+    else:
+        assert error_of(response, 404)["detail"] == "Not found."
