@@ -5,22 +5,17 @@ run only on PostgreSQL (CI runs the suite there too).
 """
 
 import json
-import os
-import socket
-import subprocess
-import sys
-import time
 import urllib.error
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal
 
 import pytest
-from django.conf import settings
 from django.db import connection
 from rest_framework_simplejwt.tokens import RefreshToken
 
 from discounts import rules as discount_rules
+from eventsite.tests import server
 from eventsite.tests.factories import DiscountCodeFactory, EventFactory, TicketFactory, UserFactory
 from orders import rules
 from orders.models import Order
@@ -29,62 +24,11 @@ from tickets.models import Ticket
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture
 def gunicorn():
-    """The service the production way: gunicorn, 2 worker processes (4 threads each), on the test database."""
-    db = connection.settings_dict
-    port = free_port()
-    env = os.environ | {
-        "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
-        "DEBUG": "0",
-        "SECRET_KEY": settings.SECRET_KEY if len(settings.SECRET_KEY) >= 50 else settings.SECRET_KEY * 2,
-        "JWT_SIGNING_KEY": settings.SIMPLE_JWT["SIGNING_KEY"],
-        "ALLOWED_HOSTS": "127.0.0.1",
-        "SECURE_SSL_REDIRECT": "0",
-        "CONN_MAX_AGE": "0",
-        "DISCOUNT_CODE_LOOKUP_RATE": "100000/minute",
-    }
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "gunicorn",
-            "eventsite.wsgi",
-            "--workers",
-            "2",
-            "--threads",
-            "4",
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--log-level",
-            "warning",
-        ],
-        env=env,
-        cwd=settings.BASE_DIR,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                urllib.request.urlopen(f"{base}/v1/events", timeout=2)
-                break
-            except (urllib.error.URLError, ConnectionError):
-                if time.monotonic() > deadline or process.poll() is not None:
-                    raise RuntimeError("gunicorn did not start") from None
-                time.sleep(0.2)
-        workers = subprocess.run(["pgrep", "-P", str(process.pid)], capture_output=True, text=True).stdout.split()
-        assert len(workers) == 2, workers
+    """Two worker processes (4 threads each) on the test database; connections closed after each request."""
+    with server.gunicorn(workers=2, threads=4, CONN_MAX_AGE="0") as base:
         yield base
-    finally:
-        process.terminate()
-        process.wait(timeout=15)
 
 
 def post_order(base: str, token: str, ticket: Ticket, code: str | None) -> int:

@@ -21,10 +21,10 @@ import pytest
 import redis
 from django.db import connection
 
+from eventsite.tests.server import gunicorn
 from reliability import figures, soak
 from reliability.invariants import violations
 from reliability.seed import build_world
-from reliability.server import gunicorn
 
 pytestmark = [pytest.mark.reliability, pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 

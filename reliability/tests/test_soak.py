@@ -6,10 +6,10 @@ import os
 
 import pytest
 
+from eventsite.tests.server import gunicorn
 from reliability import figures, soak
 from reliability.invariants import violations
 from reliability.seed import build_world
-from reliability.server import gunicorn
 
 pytestmark = [pytest.mark.reliability, pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 

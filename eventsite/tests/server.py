@@ -1,5 +1,5 @@
-"""The service the production way for the fault, throttle and soak tests: gunicorn, 2 workers, DEBUG off,
-on the test database (PostgreSQL), bound to 127.0.0.1 only."""
+"""The service the production way, for the concurrency, fault, throttle and soak tests: gunicorn, 2 workers,
+DEBUG off, on the test database (PostgreSQL), bound to 127.0.0.1 only."""
 
 import os
 import socket
