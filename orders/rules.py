@@ -148,6 +148,17 @@ def _hide_unlisted(lines: list[LineInput], tickets: dict[int, Ticket], code: Dis
             del tickets[line.ticket_id]
 
 
+def _price(lines: list[LineInput], tickets: dict[int, Ticket], code: DiscountCode | None) -> Quote:
+    """The pricing function over validated lines, in the event's currency, with the code's remaining uses."""
+    event = next(iter(tickets.values())).event
+    return price_order(
+        [LineRequest(tickets[line.ticket_id], line.quantity, line.price) for line in lines],
+        currency=event.payment_currency,
+        code=code,
+        remaining_uses=remaining_uses(code) if code else None,
+    )
+
+
 def remaining_uses(code: DiscountCode) -> int | None:
     return None if code.tickets_number is None else max(code.tickets_number - code.used_count, 0)
 
@@ -170,13 +181,7 @@ def quote(*, lines: list[LineInput], code_text: str | None = None, code_id: int 
         code_notes += discount_rules.availability_problems(code, now=now)
         if code_notes:
             code = None
-    event = next(iter(tickets.values())).event
-    result = price_order(
-        [LineRequest(tickets[line.ticket_id], line.quantity, line.price) for line in lines],
-        currency=event.payment_currency,
-        code=code,
-        remaining_uses=remaining_uses(code) if code else None,
-    )
+    result = _price(lines, tickets, code)
     return Quote(
         result.currency, result.lines, result.sub_total, result.discount, result.total, code_notes + result.problems
     )
@@ -249,12 +254,7 @@ def _place(buyer, lines, code_text, code_id, now, idempotency_key, request) -> O
     raise_if(stock)
 
     event = next(iter(tickets.values())).event
-    priced = price_order(
-        [LineRequest(tickets[line.ticket_id], line.quantity, line.price) for line in lines],
-        currency=event.payment_currency,
-        code=code,
-        remaining_uses=remaining_uses(code) if code else None,
-    )
+    priced = _price(lines, tickets, code)
     if code is not None and priced.discounted_quantity == 0:
         # The buyer asked for the code; charging full price instead would surprise them.
         kind = Kind.CONFLICT if any(p.code == "uses_left" for p in priced.problems) else Kind.INVALID
