@@ -12,6 +12,7 @@ from django.db.models import F, Q, signals
 from django.db.models.base import ModelState
 from django.db.models.fields.related_descriptors import ForeignKeyDeferredAttribute
 from django.db.models.query_utils import DeferredAttribute
+from django.dispatch.dispatcher import NO_RECEIVERS
 from django.utils import timezone
 
 from .currencies import ISO_4217
@@ -51,6 +52,16 @@ class AddressField(models.EmailField):
 _PLAIN_COLUMN_DESCRIPTORS = (DeferredAttribute, ForeignKeyDeferredAttribute)
 
 
+def _silent(signal, sender) -> bool:
+    """Whether no receiver listens to ``signal`` from ``sender``: ``Signal.send``'s own short-cut (no receivers,
+    or "none for this sender" cached), then ``has_listeners`` (which fills that cache); ~0.1 µs, not ~4."""
+    return (
+        not signal.receivers
+        or signal.sender_receivers_cache.get(sender) is NO_RECEIVERS
+        or not signal.has_listeners(sender)
+    )
+
+
 class FastLoadModel(models.Model):
     """A model whose rows from the database become instances without running ``Model.__init__``.
 
@@ -74,8 +85,8 @@ class FastLoadModel(models.Model):
         if (
             not attnames
             or len(values) != len(attnames)
-            or signals.pre_init.has_listeners(cls)
-            or signals.post_init.has_listeners(cls)
+            or not _silent(signals.pre_init, cls)
+            or not _silent(signals.post_init, cls)
         ):
             return super().from_db(db, field_names, values)
         new = cls.__new__(cls)

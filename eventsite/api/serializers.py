@@ -179,11 +179,21 @@ def _column_reader(field, model):
     return attrgetter(source), _converter(field)
 
 
+def _shallow(field):
+    """``copy.copy(field)`` without the pickle protocol's detour (``__reduce_ex__``, ``copyreg``): a new instance
+    with the same ``__dict__``. DRF fields keep their state in ``__dict__`` (no ``__slots__``, no ``__copy__``)."""
+    if hasattr(type(field), "__copy__") or not hasattr(field, "__dict__"):
+        return copy.copy(field)
+    new = object.__new__(type(field))
+    new.__dict__.update(field.__dict__)
+    return new
+
+
 def _copy_field(field):
     """A shallow copy of an unbound field, ready to be bound (a to-many field's child copied and re-parented)."""
-    new = copy.copy(field)
+    new = _shallow(field)
     if isinstance(field, ManyRelatedField):
-        new.child_relation = copy.copy(field.child_relation)
+        new.child_relation = _shallow(field.child_relation)
         new.child_relation.parent = new
     return new
 
