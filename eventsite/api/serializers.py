@@ -10,7 +10,8 @@ included serializer every included resource of the response), how each readable 
 
 - a plain model field (DRF's own ``get_attribute``, its source a column of the model): ``attrgetter`` on the
   column, then the field's own ``to_representation`` (``str``/``int`` for DRF's ``CharField``/``IntegerField``,
-  which are exactly that);
+  which are exactly that; for ISO 8601 date-times and money the same steps with the format, time zone and
+  decimal context looked up once per serializer instead of once per value);
 - a to-one relationship shown as linkage from the foreign key (DRF-JSONAPI's ``ResourceRelatedField`` with a
   known type, and ours in ``relations.py``): ``{"type": ..., "id": str(fk)}`` from the ``_id`` column;
 - anything else: DRF's own steps for that field.
@@ -26,6 +27,8 @@ querysets); a serializer given ``data`` builds its own fields as DRF does.
 """
 
 import copy
+import datetime
+import decimal
 from operator import attrgetter
 
 from django.core.exceptions import FieldDoesNotExist
@@ -34,6 +37,7 @@ from django.db.models.query_utils import DeferredAttribute
 from rest_framework import fields as drf_fields
 from rest_framework.fields import SkipField
 from rest_framework.relations import ManyRelatedField, PKOnlyObject
+from rest_framework.settings import ISO_8601, api_settings
 from rest_framework_json_api.relations import ResourceRelatedField
 
 from .relations import LinkField
@@ -61,6 +65,79 @@ def _generic_reader(field):
         return None if check_for_none is None else field.to_representation(attribute)
 
     return read
+
+
+def _datetime_converter(field):
+    """DRF's ``DateTimeField.to_representation`` for ISO 8601 output, with the per-value look-ups done once.
+
+    DRF asks for the output format and the current time zone for every value; both are fixed for a serializer
+    (built per request, so a time zone activated for the request is the one used). Aware values are converted
+    to that zone and written as DRF does (``+00:00`` as ``Z``); anything else (naive, strings) goes to DRF.
+    Returns None when the field is not a plain ISO 8601 ``DateTimeField`` with a time zone.
+    """
+    cls = drf_fields.DateTimeField
+    if (
+        type(field).to_representation is not cls.to_representation
+        or type(field).enforce_timezone is not cls.enforce_timezone
+        or type(field).default_timezone is not cls.default_timezone
+    ):
+        return None
+    output_format = getattr(field, "format", api_settings.DATETIME_FORMAT)
+    if not isinstance(output_format, str) or output_format.lower() != ISO_8601:
+        return None
+    zone = field.timezone if hasattr(field, "timezone") else field.default_timezone()
+    if zone is None:
+        return None
+    slow = field.to_representation
+
+    def convert(value):
+        if type(value) is not datetime.datetime or value.utcoffset() is None:
+            return slow(value)
+        text = value.astimezone(zone).isoformat()
+        return text[:-6] + "Z" if text.endswith("+00:00") else text
+
+    return convert
+
+
+def _decimal_converter(field):
+    """DRF's ``DecimalField.to_representation`` as a string, with the quantizing exponent and context made once.
+
+    DRF copies the decimal context and computes ``Decimal('.1') ** decimal_places`` for every value. Returns
+    None unless the field is a plain ``DecimalField`` written as a string with fixed decimal places.
+    """
+    cls = drf_fields.DecimalField
+    if (
+        type(field).to_representation is not cls.to_representation
+        or type(field).quantize is not cls.quantize
+        or not getattr(field, "coerce_to_string", api_settings.COERCE_DECIMAL_TO_STRING)
+        or field.decimal_places is None
+        or field.normalize_output
+        or field.localize
+    ):
+        return None
+    context = decimal.getcontext().copy()
+    if field.max_digits is not None:
+        context.prec = field.max_digits
+    exponent = decimal.Decimal(".1") ** field.decimal_places
+    rounding = field.rounding
+    slow = field.to_representation
+
+    def convert(value):
+        if type(value) is not decimal.Decimal:
+            return slow(value)
+        return f"{value.quantize(exponent, rounding=rounding, context=context):f}"
+
+    return convert
+
+
+def _converter(field):
+    """How a column value becomes the field's representation: a builtin, a prepared converter, or the field's
+    own ``to_representation``."""
+    method = type(field).to_representation
+    builtin = _BUILTIN_CONVERTERS.get(method)
+    if builtin is not None:
+        return builtin
+    return _datetime_converter(field) or _decimal_converter(field) or field.to_representation
 
 
 def _linkage_converter(resource_type: str):
@@ -99,15 +176,24 @@ def _column_reader(field, model):
         return None
     if not isinstance(getattr(model, source, None), DeferredAttribute):
         return None  # a property, a method or a relation: DRF's path
-    method = type(field).to_representation
-    return attrgetter(source), _BUILTIN_CONVERTERS.get(method, field.to_representation)
+    return attrgetter(source), _converter(field)
+
+
+def _shallow(field):
+    """``copy.copy(field)`` without the pickle protocol's detour (``__reduce_ex__``, ``copyreg``): a new instance
+    with the same ``__dict__``. DRF fields keep their state in ``__dict__`` (no ``__slots__``, no ``__copy__``)."""
+    if hasattr(type(field), "__copy__") or not hasattr(field, "__dict__"):
+        return copy.copy(field)
+    new = object.__new__(type(field))
+    new.__dict__.update(field.__dict__)
+    return new
 
 
 def _copy_field(field):
     """A shallow copy of an unbound field, ready to be bound (a to-many field's child copied and re-parented)."""
-    new = copy.copy(field)
+    new = _shallow(field)
     if isinstance(field, ManyRelatedField):
-        new.child_relation = copy.copy(field.child_relation)
+        new.child_relation = _shallow(field.child_relation)
         new.child_relation.parent = new
     return new
 

@@ -117,3 +117,33 @@ def test_read_only_serializers_get_their_own_bound_copies_of_the_shared_fields()
     assert second.fields["tickets"].child_relation.parent is second.fields["tickets"]
     writer = DiscountCodeSerializer(data={})
     assert writer.fields["event"].parent is writer
+
+
+@pytest.mark.parametrize("zone", ["UTC", "Europe/Berlin", "America/St_Johns"])
+def test_prepared_datetime_and_money_converters_write_what_drf_writes(zone):
+    """Date-times (aware in UTC and elsewhere, microseconds, naive) and money (whole, one place, many places) as
+    DRF's own ``to_representation`` writes them, in the time zone active when the serializer reads."""
+    import zoneinfo
+
+    from django.utils import timezone
+
+    from eventsite.api.serializers import _converter
+    from tickets.serializers import TicketSerializer
+
+    values = {
+        "sales_starts_at": [
+            datetime(2026, 3, 1, 8, 30, 15, 123456, tzinfo=UTC),
+            datetime(2027, 1, 1, tzinfo=UTC),
+            datetime(2027, 7, 1, 12, tzinfo=zoneinfo.ZoneInfo("Asia/Kolkata")),
+            datetime(2027, 7, 1, 12),
+        ],
+        "price": [Decimal("20"), Decimal("1.5"), Decimal("999.99"), Decimal("0.00"), 3, "4.5"],
+    }
+    with timezone.override(zoneinfo.ZoneInfo(zone)):
+        fields = TicketSerializer().fields
+        for name, samples in values.items():
+            field = fields[name]
+            convert = _converter(field)
+            assert convert != field.to_representation  # the prepared path, not DRF's
+            for value in samples:
+                assert convert(value) == field.to_representation(value), (name, value)
