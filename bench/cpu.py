@@ -8,17 +8,14 @@ round. Uses ``bench.profile``'s database (``BENCH_DATABASE_URL``) and seed.
 """
 
 import argparse
-import json
 import time
-from pathlib import Path
 
-import bench.profile  # noqa: F401  (environment defaults)
+import bench.profile
 
 
 def main() -> None:
     from bench.endpoints import ENDPOINTS
     from bench.run import fill
-    from bench.seed import seed
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("endpoint", choices=[e["name"] for e in ENDPOINTS])
@@ -28,14 +25,7 @@ def main() -> None:
     parser.add_argument("--no-seed", action="store_true")
     args = parser.parse_args()
 
-    state_path = Path("bench/results/raw/state-profile.json")
-    if args.no_seed and state_path.exists():
-        import django
-
-        django.setup()
-        state = json.loads(state_path.read_text())
-    else:
-        state = seed(args.scale, state_path)
+    state = bench.profile.profile_state(args.scale, reuse=args.no_seed)
 
     from django.test import Client
 

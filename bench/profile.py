@@ -22,12 +22,28 @@ os.environ.setdefault("DISCOUNT_CODE_LOOKUP_RATE", "1000000000/second")
 os.environ.setdefault("LOG_LEVEL", "ERROR")
 
 
+STATE_PATH = Path("bench/results/raw/state-profile.json")
+
+
+def profile_state(scale: str, *, reuse: bool) -> dict:
+    """The in-process tools' dataset (its own database): seeded anew, or the last one when ``reuse`` and it exists."""
+    import json
+
+    if reuse and STATE_PATH.exists():
+        import django
+
+        django.setup()
+        return json.loads(STATE_PATH.read_text())
+    from bench.seed import seed
+
+    return seed(scale, STATE_PATH)
+
+
 def main() -> None:
     import json
 
     from bench.endpoints import ENDPOINTS
     from bench.run import fill
-    from bench.seed import seed
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("endpoint", choices=[e["name"] for e in ENDPOINTS])
@@ -37,14 +53,7 @@ def main() -> None:
     parser.add_argument("--html")
     args = parser.parse_args()
 
-    state_path = Path("bench/results/raw/state-profile.json")
-    if args.no_seed and state_path.exists():
-        import django
-
-        django.setup()
-        state = json.loads(state_path.read_text())
-    else:
-        state = seed(args.scale, state_path)
+    state = profile_state(args.scale, reuse=args.no_seed)
 
     from django.test import Client
     from pyinstrument import Profiler
@@ -53,7 +62,8 @@ def main() -> None:
     path = fill(spec["path"], state["ids"])
     bodies = spec.get("bodies")
     bodies = state[bodies] if isinstance(bodies, str) else fill(bodies or [], state["ids"])
-    headers = {"HTTP_HOST": "127.0.0.1", "HTTP_ACCEPT": "application/vnd.api+json"}
+    media = spec.get("content_type", "application/vnd.api+json")
+    headers = {"HTTP_HOST": "127.0.0.1", "HTTP_ACCEPT": spec.get("accept", "application/vnd.api+json")}
     if spec.get("auth"):
         headers["HTTP_AUTHORIZATION"] = f"JWT {state['token']}"
     client = Client()
@@ -62,7 +72,7 @@ def main() -> None:
     def send(i: int):
         if bodies:
             body = json.dumps(bodies[i % len(bodies)])
-            response = getattr(client, method)(path, body, content_type="application/vnd.api+json", **headers)
+            response = getattr(client, method)(path, body, content_type=media, **headers)
         else:
             response = getattr(client, method)(path, **headers)
         assert 200 <= response.status_code < 300, response.content[:300]
