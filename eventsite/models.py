@@ -118,7 +118,11 @@ class EventQuerySet(models.QuerySet):
             return self.none()
         if user.is_superuser:
             return self
-        return self.filter(Q(owner=user) | Q(organizers=user)).distinct()
+        return self.owned_or_organized_by(user.pk)
+
+    def owned_or_organized_by(self, user_id: int) -> "EventQuerySet":
+        """The events this user owns or organizes, whatever their flags (``managed_by`` checks those)."""
+        return self.filter(Q(owner_id=user_id) | Q(organizers__id=user_id)).distinct()
 
 
 class Event(models.Model):

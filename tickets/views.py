@@ -7,13 +7,16 @@ from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import exceptions
 from rest_framework.decorators import action
 from rest_framework.response import Response
+from rest_framework_json_api.utils import get_included_resources, undo_format_field_name
 
 from discounts.models import DiscountCode
 from discounts.serializers import DiscountCodeSerializer
 from eventsite.access import ALL_EVENTS, managed_event_ids, manages, manages_row, scope_to_managed
+from eventsite.api.pagination import PreparedRows, with_total
 from eventsite.api.permissions import ManagersOnly, ReadPublicWriteManagers
 from eventsite.api.views import RelationshipView, ResourceViewSet
 from eventsite.models import Event
+from eventsite.prepared import PreparedQuery
 
 from . import rules
 from .filters import TicketFilter
@@ -23,10 +26,28 @@ from .serializers import TicketSerializer
 
 def visible_tickets(request):
     """Tickets the requester may see: every ticket of their own events, and the others' that are not hidden."""
-    managed = managed_event_ids(request)
+    return visible_tickets_of(managed_event_ids(request))
+
+
+def visible_tickets_of(managed):
     if managed is ALL_EVENTS:
         return Ticket.objects.all()
     return Ticket.objects.filter(Q(is_hidden=False) | Q(event_id__in=managed))
+
+
+#: Query parameters a code's ticket list may have for its page query to be the prepared one (``list``).
+PLAIN_LISTING = frozenset({"include", "page[size]", "page[number]"})
+
+
+def _code_tickets_page(bottom: int, top: int, code: int, managed: list[int] | None = None):
+    """A page of ``/v1/discount-codes/{code}/tickets`` with its total: what the general path builds (scope,
+    code, default order, ``with_total``), for a requester managing ``managed`` (None: a superuser)."""
+    tickets = visible_tickets_of(ALL_EVENTS if managed is None else managed).filter(discount_code_id=code)
+    return with_total(tickets.order_by(*TicketViewSet.ordering))[bottom:top]
+
+
+CODE_TICKETS_PAGE = PreparedQuery(_code_tickets_page)
+EVENTS_BY_ID = PreparedQuery(lambda ids: Event.objects.filter(pk__in=ids))
 
 
 class TicketViewSet(ResourceViewSet):
@@ -41,10 +62,33 @@ class TicketViewSet(ResourceViewSet):
         "discount_code": [Prefetch("discount_code__tickets", queryset=Ticket.objects.only("pk", "discount_code_id"))]
     }
 
+    def list(self, request, *args, **kwargs):
+        """A code's tickets, listed plainly (no ``sort``, ``filter``, ``fields``; ``include`` at most ``event``), come
+        from a prepared query: the same query as the general path, compiled once (``eventsite.prepared``). It is
+        the list a campaign's traffic hits; ``tickets/tests/test_prepared_list.py`` checks both paths agree."""
+        if "code_pk" not in kwargs or not request.query_params.keys() <= PLAIN_LISTING:
+            return super().list(request, *args, **kwargs)
+        included = {undo_format_field_name(name) for name in get_included_resources(request, self.serializer_class)}
+        if not included <= {"event"}:
+            return super().list(request, *args, **kwargs)
+        self.check_code()
+        managed = managed_event_ids(request)
+        values = {"code": kwargs["code_pk"]} | ({} if managed is ALL_EVENTS else {"managed": sorted(managed)})
+        tickets = self.paginate_queryset(PreparedRows(CODE_TICKETS_PAGE, **values))
+        if included and tickets:
+            events = {event.pk: event for event in EVENTS_BY_ID.objects(ids={t.event_id for t in tickets})}
+            for ticket in tickets:
+                ticket.event = events[ticket.event_id]
+        return self.get_paginated_response(self.get_serializer(tickets, many=True).data)
+
+    def check_code(self):
+        """The code of ``/v1/discount-codes/{id}/tickets`` is the requester's: else 404, as for any code."""
+        if not manages_row(self.request, DiscountCode, self.kwargs["code_pk"]):
+            raise Http404
+
     def base_queryset(self):
         if "code_pk" in self.kwargs:  # first: the look-up also learns the managed events (one query for both)
-            if not manages_row(self.request, DiscountCode.objects.all(), self.kwargs["code_pk"]):
-                raise Http404
+            self.check_code()
             return visible_tickets(self.request).filter(discount_code_id=self.kwargs["code_pk"])
         queryset = visible_tickets(self.request)
         if "event_pk" in self.kwargs:

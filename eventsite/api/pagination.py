@@ -1,12 +1,36 @@
-from django.core.paginator import EmptyPage, Paginator
+from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
 from django.db.models import BigIntegerField, Func, QuerySet, Subquery
 from django.db.models.query import ModelIterable
 from drf_spectacular_jsonapi.schemas.pagination import JsonApiPageNumberPagination
+
+from eventsite.prepared import PreparedQuery
 
 from .exceptions import InvalidQueryParameter
 
 #: The annotation that carries the total on every row of a page; unlikely to clash with a model's members.
 TOTAL = "_pagination_total"
+
+
+def with_total(queryset: QuerySet) -> QuerySet:
+    """``queryset`` with the number of all its rows on each row (``TOTAL``), as a scalar subquery: see below."""
+    total = Subquery(
+        queryset.order_by()
+        .annotate(**{TOTAL: Func(template="COUNT(*)", output_field=BigIntegerField())})
+        .values(TOTAL)
+    )
+    return queryset.annotate(**{TOTAL: total})
+
+
+class PreparedRows:
+    """What a view hands the paginator instead of a queryset when the page's query is prepared
+    (``eventsite.prepared``): ``query`` builds ``with_total(...)[bottom:top]`` from ``(bottom, top, **values)``."""
+
+    def __init__(self, query: PreparedQuery, **values):
+        self.query = query
+        self.values = values
+
+    def rows(self, bottom: int, top: int) -> list:
+        return self.query.objects(parts=(bottom, top), **self.values)
 
 
 class CountingPaginator(Paginator):
@@ -18,7 +42,7 @@ class CountingPaginator(Paginator):
     row, with all its columns, pass through the window before the limit (costly for ``/v1/tickets`` on a large
     table). An empty page needs no count: page 1 means none at all, a later page is beyond the end (a 404, as
     Django's paginator says). Querysets the subquery could count wrongly (``distinct()``, grouped, combined,
-    ``values()``) and orphans take Django's own path.
+    ``values()``) and orphans take Django's own path. A :class:`PreparedRows` runs the same query, compiled once.
     """
 
     def page(self, number):
@@ -27,16 +51,16 @@ class CountingPaginator(Paginator):
         try:
             number = int(number)
         except (TypeError, ValueError):
+            number = None
+        if number is None or number < 1:
+            if isinstance(self.object_list, PreparedRows):  # Django's path would count a list; the view checks first
+                raise PageNotAnInteger(self.error_messages["invalid_page"])
             return super().page(number)
-        if number < 1:
-            return super().page(number)
-        bottom = (number - 1) * self.per_page
-        total = Subquery(
-            self.object_list.order_by()
-            .annotate(**{TOTAL: Func(template="COUNT(*)", output_field=BigIntegerField())})
-            .values(TOTAL)
-        )
-        rows = list(self.object_list.annotate(**{TOTAL: total})[bottom : bottom + self.per_page])
+        bottom, top = (number - 1) * self.per_page, number * self.per_page
+        if isinstance(self.object_list, PreparedRows):
+            rows = self.object_list.rows(bottom, top)
+        else:
+            rows = list(with_total(self.object_list)[bottom:top])
         if rows:
             self.count = getattr(rows[0], TOTAL)
         elif number == 1:
@@ -47,6 +71,10 @@ class CountingPaginator(Paginator):
 
     def _countable(self) -> bool:
         queryset = self.object_list
+        if isinstance(queryset, PreparedRows):
+            if self.orphans or not self.allow_empty_first_page:
+                raise ValueError("Prepared rows are paged without orphans and with an empty first page allowed.")
+            return True
         if not isinstance(queryset, QuerySet) or self.orphans or not self.allow_empty_first_page:
             return False
         query = queryset.query

@@ -46,7 +46,8 @@ def world(organizer, event):
 # include=event is a JOIN (free), include=discount-code a JOIN plus the codes' ticket ids, a code's tickets
 # one prefetch; /events/{id}/... and /discount-codes/{id}/... look their parent up once, except that
 # /discount-codes/{id}/tickets learns the managed events and whether the code is among them in one query
-# (``eventsite.access.manages_row``).
+# (``eventsite.access.manages_row``); listed plainly, its page is a prepared query (``tickets.views``) and
+# include=event looks the page's events up by id (one instance per event, not per ticket): one query more.
 ENDPOINTS = [
     ("/v1/events", {"page[size]": 100}, True, 1),
     ("/v1/tickets", {"page[size]": 100}, True, 1),
@@ -57,7 +58,9 @@ ENDPOINTS = [
     ("/v1/discount-codes", {"page[size]": 100}, False, 4),
     ("/v1/discount-codes", {"page[size]": 100, "include": "tickets,event"}, False, 4),
     ("/v1/events/{event}/discount-codes", {"page[size]": 100, "include": "tickets"}, False, 5),
-    ("/v1/discount-codes/{code}/tickets", {"page[size]": 100, "include": "event"}, False, 3),
+    ("/v1/discount-codes/{code}/tickets", {"page[size]": 100}, False, 3),
+    ("/v1/discount-codes/{code}/tickets", {"page[size]": 100, "include": "event"}, False, 4),
+    ("/v1/discount-codes/{code}/tickets", {"page[size]": 100, "include": "event", "sort": "-price"}, False, 3),
     ("/v1/discount-codes/{code}", {"include": "tickets,event"}, False, 4),
     ("/v1/discount-codes/{code}/relationships/tickets", {}, False, 4),
     ("/v1/events/{event}/relationships/organizers", {}, False, 3),

@@ -1,0 +1,114 @@
+"""``eventsite.prepared.PreparedQuery``: the ORM's SQL compiled once, the same answers as the ORM for any values."""
+
+from decimal import Decimal
+
+import pytest
+from django.db import connection
+from django.db.models import Q
+from django.test.utils import CaptureQueriesContext
+
+from eventsite import prepared
+from eventsite.models import Event
+from eventsite.prepared import PreparedQuery
+from eventsite.tests.factories import EventFactory, TicketFactory
+from tickets.models import Ticket
+
+pytestmark = pytest.mark.django_db
+
+
+class CountingBuild:
+    """A ``build`` that counts how often it is asked for a queryset (once per shape when prepared)."""
+
+    def __init__(self, build):
+        self.build, self.calls = build, 0
+
+    def __call__(self, *args, **kwargs):
+        self.calls += 1
+        return self.build(*args, **kwargs)
+
+
+def tickets_of(event: int, hidden_too: list[int]):
+    return Ticket.objects.filter(Q(event_id=event), Q(is_hidden=False) | Q(pk__in=hidden_too)).order_by("pk")
+
+
+def test_objects_equal_the_orm_for_every_value_and_compile_once_per_shape(event, other_event):
+    mine = [TicketFactory(event=event, price=Decimal("12.50"), is_hidden=i % 2 == 0) for i in range(4)]
+    TicketFactory(event=other_event)
+    build = CountingBuild(tickets_of)
+    query = PreparedQuery(build)
+    for event_id, hidden in [(event.pk, [mine[0].pk]), (event.pk, [mine[2].pk]), (other_event.pk, [0])]:
+        got = query.objects(event=event_id, hidden_too=hidden)
+        want = list(tickets_of(event_id, hidden))
+        assert [t.pk for t in got] == [t.pk for t in want]
+        for a, b in zip(got, want, strict=True):
+            assert {f.attname: getattr(a, f.attname) for f in Ticket._meta.concrete_fields} == {
+                f.attname: getattr(b, f.attname) for f in Ticket._meta.concrete_fields
+            }
+            assert isinstance(a.price, Decimal) and a.created_at.tzinfo is not None  # converters applied
+    assert build.calls == 1  # three calls, one shape (one value, a list of one)
+    query.objects(event=event.pk, hidden_too=[mine[0].pk, mine[2].pk])
+    assert build.calls == 2  # a list of another length is another shape
+
+
+def test_a_call_runs_one_query_and_compiles_nothing(event):
+    TicketFactory(event=event)
+    build = CountingBuild(lambda pk: Event.objects.filter(pk=pk))
+    query = PreparedQuery(build)
+    query.objects(pk=event.pk)
+    with CaptureQueriesContext(connection) as ctx:
+        (found,) = query.objects(pk=event.pk)
+    assert found == event and len(ctx.captured_queries) == 1 and build.calls == 1
+
+
+def test_rows_and_parts(event):
+    tickets = [TicketFactory(event=event, position=i) for i in range(5)]
+    query = PreparedQuery(
+        lambda bottom, top, event: (
+            Ticket.objects.filter(event_id=event).order_by("position")[bottom:top].values_list("pk", "position")
+        )
+    )
+    assert query.rows(parts=(1, 3), event=event.pk) == [(t.pk, t.position) for t in tickets[1:3]]
+    assert query.rows(parts=(3, 5), event=event.pk) == [(t.pk, t.position) for t in tickets[3:5]]
+
+
+def test_an_empty_list_matches_nothing_without_a_query(event):
+    TicketFactory(event=event)
+    query = PreparedQuery(lambda ids: Ticket.objects.filter(pk__in=ids))
+    with CaptureQueriesContext(connection) as ctx:
+        assert query.objects(ids=[]) == []
+        assert query.rows(ids=set()) == []
+    assert ctx.captured_queries == []
+
+
+@pytest.mark.parametrize("value", [True, None, "1", b"1", 1.5, [1, "2"], {"pk": 1}])
+def test_only_integers_are_values(event, value):
+    query = PreparedQuery(lambda pk: Event.objects.filter(pk=pk))
+    with pytest.raises(TypeError, match="must be an integer"):
+        query.objects(pk=value)
+
+
+def test_a_value_the_sql_does_not_carry_as_a_parameter_is_refused(event):
+    """A money field turns the value into a decimal: substituting an integer later would not be what the ORM sends,
+    so it fails at once."""
+    query = PreparedQuery(lambda cents: Ticket.objects.filter(price__gt=cents))
+    with pytest.raises(ValueError, match="did not reach the SQL"):
+        query.objects(cents=2030)
+
+
+def test_select_related_is_refused(event):
+    query = PreparedQuery(lambda pk: Ticket.objects.select_related("event").filter(pk=pk))
+    with pytest.raises(ValueError, match="select_related"):
+        query.objects(pk=1)
+
+
+def test_beyond_the_cap_a_shape_is_compiled_for_each_call(event, monkeypatch):
+    monkeypatch.setattr(prepared, "MAX_SHAPES", 1)
+    build = CountingBuild(lambda ids: Event.objects.filter(pk__in=ids))
+    query = PreparedQuery(build)
+    query.objects(ids=[event.pk])
+    query.objects(ids=[event.pk])
+    assert build.calls == 1
+    other = EventFactory()
+    for _ in range(2):
+        assert {e.pk for e in query.objects(ids=[event.pk, other.pk])} == {event.pk, other.pk}
+    assert build.calls == 3
