@@ -176,7 +176,7 @@ REST_FRAMEWORK = {
         "eventsite.api.filters.OrderingFilter",
         "eventsite.api.filters.DjangoFilterBackend",
     ),
-    "DEFAULT_AUTHENTICATION_CLASSES": ("rest_framework_simplejwt.authentication.JWTAuthentication",),
+    "DEFAULT_AUTHENTICATION_CLASSES": ("eventsite.api.authentication.JWTAuthentication",),
     "DEFAULT_PERMISSION_CLASSES": ("rest_framework.permissions.AllowAny",),
     "DEFAULT_THROTTLE_RATES": {
         "discount_code_lookup": os.environ.get("DISCOUNT_CODE_LOOKUP_RATE", "30/minute"),

@@ -63,7 +63,7 @@ class SchemaWithFixedRelationships(JsonApiAutoSchema):
 class JWTScheme(OpenApiAuthenticationExtension):
     """Both ``Authorization: JWT <token>`` (Open Event's scheme) and ``Bearer <token>`` are accepted."""
 
-    target_class = "rest_framework_simplejwt.authentication.JWTAuthentication"
+    target_class = "eventsite.api.authentication.JWTAuthentication"
     name = "jwt"
     priority = 1
 

@@ -92,3 +92,46 @@ def test_a_user_sees_only_themself_unless_admin(api, stranger, superuser, owner)
     assert api(stranger).get(f"/v1/users/{owner.pk}").status_code == 404
     assert api(superuser).get(f"/v1/users/{owner.pk}").status_code == 200
     assert api(None).get(f"/v1/users/{owner.pk}").status_code == 401
+
+
+def _answer_of(authenticator, token):
+    """What an authenticator says of a token: the user, or the error's status and code."""
+    from rest_framework.exceptions import APIException
+
+    try:
+        return authenticator.get_user(authenticator.get_validated_token(str(token)))
+    except APIException as error:
+        return error.status_code, error.get_codes()
+
+
+@pytest.mark.parametrize("case", ["active", "inactive", "deleted", "no claim", "string claim"])
+def test_the_prepared_user_look_up_answers_as_simplejwt(case):
+    """``eventsite.api.authentication`` swaps simplejwt's user query for a prepared one; same answers."""
+    from rest_framework_simplejwt.authentication import JWTAuthentication as Simplejwt
+    from rest_framework_simplejwt.tokens import AccessToken
+
+    from eventsite.api.authentication import JWTAuthentication
+
+    user = UserFactory(email="me@example.org", is_active=case != "inactive")
+    token = AccessToken.for_user(user)
+    if case == "deleted":
+        user.delete()
+    elif case == "no claim":
+        del token["user_id"]
+    elif case == "string claim":
+        token["user_id"] = str(user.pk)
+    ours, theirs = _answer_of(JWTAuthentication(), token), _answer_of(Simplejwt(), token)
+    assert ours == theirs
+    assert (ours == user) if case in ("active", "string claim") else isinstance(ours, tuple) and ours[0] == 401
+
+
+def test_an_inactive_users_token_is_refused():
+    from rest_framework_simplejwt.tokens import AccessToken
+
+    user = UserFactory(email="me@example.org")
+    token = AccessToken.for_user(user)
+    User.objects.filter(pk=user.pk).update(is_active=False)
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"JWT {token}")
+    response = client.get(f"/v1/users/{user.pk}")
+    assert response.status_code == 401 and response.json()["errors"][0]["detail"] == "User is inactive"
