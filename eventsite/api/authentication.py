@@ -17,12 +17,19 @@ from eventsite.prepared import PreparedQuery
 USER_BY_ID = PreparedQuery(lambda pk: get_user_model().objects.filter(pk=pk))
 
 
+def user_pk(claim) -> int | None:
+    """The user id of a token's claim as simplejwt writes it (the id as a string of digits), else None."""
+    if isinstance(claim, str) and claim.isascii() and claim.isdigit() and len(claim) <= 18:
+        return int(claim)
+    return None
+
+
 class JWTAuthentication(authentication.JWTAuthentication):
     def get_user(self, validated_token):
-        user_id = validated_token.get(api_settings.USER_ID_CLAIM)
-        if api_settings.USER_ID_FIELD != "id" or not isinstance(user_id, int) or isinstance(user_id, bool):
-            return super().get_user(validated_token)  # a claim we do not issue: simplejwt's own path answers it
-        found = USER_BY_ID.objects(pk=user_id)
+        pk = user_pk(validated_token.get(api_settings.USER_ID_CLAIM))
+        if pk is None or api_settings.USER_ID_FIELD != "id":
+            return super().get_user(validated_token)  # not a claim simplejwt issues for us: its own path answers
+        found = USER_BY_ID.objects(pk=pk)
         if not found:
             raise AuthenticationFailed(_("User not found"), code="user_not_found")
         (user,) = found
