@@ -6,14 +6,20 @@ time but for its values. A :class:`PreparedQuery` builds its queryset once with 
 the compiled query's parameters and keeps the SQL; a call substitutes the real values. The SQL comes from the
 ORM, so the query is the one the readable ``build`` function describes — not a second, hand-written copy.
 
-Only integer values are accepted, as standalone values or lists (``pk``, ``pk__in``); the stand-ins are integers
-no row id reaches, and a ``build`` whose stand-ins do not come back as parameters one for one (because a lookup
-transformed them, or Django wrote them into the SQL text) is refused when the query is first compiled, so a
-misuse fails in tests rather than running wrong SQL. Lists are compiled once per length; the number of shapes is
-capped, and beyond it a call compiles without keeping. What Django writes into the SQL text itself (a slice's
+Only integer values are accepted, as standalone values or lists (``pk``, ``pk__in``): meant for ids (``pk``,
+foreign keys: 64-bit columns). Each shape is compiled twice, with two sets of stand-ins (large negative
+integers no row id reaches, and small positive ones); a ``build`` is refused when the two compiled queries
+differ but for the stand-ins, or a stand-in does not come back as a parameter (a lookup transformed it, Django
+wrote it into the SQL text, or dropped a condition because the value lies outside its column's range), or the
+stand-ins made the query match nothing. So a misuse fails in tests rather than running wrong SQL.
+
+Everything in ``build`` other than the values is fixed when a shape is first compiled: it must not depend on
+the time, the active time zone or the request. Lists are compiled once per length. Shapes are kept per query,
+the least recently used dropped beyond ``MAX_SHAPES``. What Django writes into the SQL text itself (a slice's
 ``LIMIT``/``OFFSET``) is passed as ``parts``: hashable, part of the shape, given to ``build`` positionally.
 """
 
+from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from threading import Lock
 
@@ -21,8 +27,9 @@ from django.core.exceptions import EmptyResultSet
 from django.db import connections
 from django.db.models import Model, QuerySet
 
-#: Stand-ins start here and count up: far below any id a sequence hands out, still a valid 64-bit integer.
-STAND_IN_BASE = -(2**62)
+#: Stand-ins start here and count up: far below any id a sequence hands out, still a valid 64-bit integer; the
+#: second set, small positive integers, is in the range of every integer column.
+STAND_IN_BASES = (-(2**62), 7919)
 MAX_SHAPES = 256
 
 Value = int | Iterable[int]
@@ -33,7 +40,7 @@ class PreparedQuery:
 
     def __init__(self, build: Callable[..., QuerySet]):
         self.build = build
-        self._compiled: dict[tuple, tuple | None] = {}
+        self._compiled: OrderedDict[tuple, tuple | None] = OrderedDict()
         self._lock = Lock()
 
     def rows(self, using: str = "default", parts: tuple = (), **values: Value) -> list[tuple]:
@@ -60,13 +67,16 @@ class PreparedQuery:
         """The SQL, parameters and model for these values; None when the query can match nothing (empty ``IN``)."""
         shape = self._shape(values)
         key = (using, parts, shape)
-        try:
-            compiled = self._compiled[key]
-        except KeyError:
+        with self._lock:
+            compiled = self._compiled.get(key, KeyError)
+            if compiled is not KeyError:
+                self._compiled.move_to_end(key)
+        if compiled is KeyError:
             compiled = self._compile(using, parts, shape)
             with self._lock:
-                if len(self._compiled) < MAX_SHAPES:
-                    self._compiled[key] = compiled
+                self._compiled[key] = compiled
+                while len(self._compiled) > MAX_SHAPES:
+                    self._compiled.popitem(last=False)
         if compiled is None:
             return None
         sql, params, slots, model = compiled
@@ -92,10 +102,10 @@ class PreparedQuery:
         return tuple(shape)
 
     @staticmethod
-    def _stand_ins(shape: tuple) -> tuple[dict[str, Value], dict[int, tuple[str, int | None]]]:
+    def _stand_ins(shape: tuple, base: int) -> tuple[dict[str, Value], dict[int, tuple[str, int | None]]]:
         values: dict[str, Value] = {}
         owners: dict[int, tuple[str, int | None]] = {}
-        counter = STAND_IN_BASE
+        counter = base
         for name, length in shape:
             if length is None:
                 values[name] = counter
@@ -108,7 +118,24 @@ class PreparedQuery:
         return values, owners
 
     def _compile(self, using: str, parts: tuple, shape: tuple):
-        stand_ins, owners = self._stand_ins(shape)
+        """The SQL, its parameters, where each value goes, and the model; None for an empty ``IN``."""
+        first, second = (self._compile_with(using, parts, shape, base) for base in STAND_IN_BASES)
+        if first is None or second is None:
+            if first is second and any(length == 0 for _, length in shape):
+                return None  # an empty ``IN``: nothing, whatever the other values
+            raise ValueError(
+                "PreparedQuery: the stand-in values made the query match nothing (a column whose range excludes "
+                "them?); prepare queries on ids only."
+            )
+        if first[0] != second[0] or first[2] != second[2] or _others(first) != _others(second):
+            raise ValueError(
+                "PreparedQuery: the query's SQL depends on the values (a condition Django drops for some values, "
+                "e.g. out of a column's range); prepare queries on ids only."
+            )
+        return first
+
+    def _compile_with(self, using: str, parts: tuple, shape: tuple, base: int):
+        stand_ins, owners = self._stand_ins(shape, base)
         queryset = self.build(*parts, **stand_ins)
         if queryset._prefetch_related_lookups or queryset.query.select_related:
             raise ValueError("PreparedQuery cannot run select_related/prefetch_related querysets.")
@@ -125,3 +152,9 @@ class PreparedQuery:
         if missing:
             raise ValueError(f"PreparedQuery: {sorted(missing, key=repr)} did not reach the SQL as plain parameters.")
         return sql, list(params), slots, queryset.model
+
+
+def _others(compiled: tuple) -> list:
+    """The parameters that are not values (constants of the query), in order."""
+    _, params, slots, _ = compiled
+    return [param for position, param in enumerate(params) if position not in slots]

@@ -77,6 +77,8 @@ class TicketViewSet(ResourceViewSet):
         tickets = self.paginate_queryset(PreparedRows(CODE_TICKETS_PAGE, **values))
         if included and tickets:
             events = {event.pk: event for event in EVENTS_BY_ID.objects(ids={t.event_id for t in tickets})}
+            if any(ticket.event_id not in events for ticket in tickets):  # deleted in between: read it all again
+                return super().list(request, *args, **kwargs)
             for ticket in tickets:
                 ticket.event = events[ticket.event_id]
         return self.get_paginated_response(self.get_serializer(tickets, many=True).data)

@@ -17,7 +17,8 @@ pytestmark = pytest.mark.django_db
 
 
 class CountingBuild:
-    """A ``build`` that counts how often it is asked for a queryset (once per shape when prepared)."""
+    """A ``build`` that counts how often it is asked for a queryset (twice per shape when prepared: once for
+    each set of stand-ins)."""
 
     def __init__(self, build):
         self.build, self.calls = build, 0
@@ -45,9 +46,9 @@ def test_objects_equal_the_orm_for_every_value_and_compile_once_per_shape(event,
                 f.attname: getattr(b, f.attname) for f in Ticket._meta.concrete_fields
             }
             assert isinstance(a.price, Decimal) and a.created_at.tzinfo is not None  # converters applied
-    assert build.calls == 1  # three calls, one shape (one value, a list of one)
+    assert build.calls == 2  # three calls, one shape (one value, a list of one)
     query.objects(event=event.pk, hidden_too=[mine[0].pk, mine[2].pk])
-    assert build.calls == 2  # a list of another length is another shape
+    assert build.calls == 4  # a list of another length is another shape
 
 
 def test_a_call_runs_one_query_and_compiles_nothing(event):
@@ -57,7 +58,7 @@ def test_a_call_runs_one_query_and_compiles_nothing(event):
     query.objects(pk=event.pk)
     with CaptureQueriesContext(connection) as ctx:
         (found,) = query.objects(pk=event.pk)
-    assert found == event and len(ctx.captured_queries) == 1 and build.calls == 1
+    assert found == event and len(ctx.captured_queries) == 1 and build.calls == 2
 
 
 def test_rows_and_parts(event):
@@ -95,20 +96,38 @@ def test_a_value_the_sql_does_not_carry_as_a_parameter_is_refused(event):
         query.objects(cents=2030)
 
 
+def test_a_column_whose_range_excludes_the_stand_ins_is_refused(event):
+    """Django answers "nothing" without SQL for a value outside a column's range (a negative quantity): cached,
+    that would make every later call empty, so it fails instead."""
+    query = PreparedQuery(lambda quantity: Ticket.objects.filter(quantity=quantity))
+    with pytest.raises(ValueError, match="match nothing"):
+        query.objects(quantity=5)
+
+
 def test_select_related_is_refused(event):
     query = PreparedQuery(lambda pk: Ticket.objects.select_related("event").filter(pk=pk))
     with pytest.raises(ValueError, match="select_related"):
         query.objects(pk=1)
 
 
-def test_beyond_the_cap_a_shape_is_compiled_for_each_call(event, monkeypatch):
-    monkeypatch.setattr(prepared, "MAX_SHAPES", 1)
+def test_the_least_recently_used_shape_is_dropped_beyond_the_cap(event, monkeypatch):
+    monkeypatch.setattr(prepared, "MAX_SHAPES", 2)
     build = CountingBuild(lambda ids: Event.objects.filter(pk__in=ids))
     query = PreparedQuery(build)
-    query.objects(ids=[event.pk])
-    query.objects(ids=[event.pk])
-    assert build.calls == 1
     other = EventFactory()
-    for _ in range(2):
-        assert {e.pk for e in query.objects(ids=[event.pk, other.pk])} == {event.pk, other.pk}
-    assert build.calls == 3
+    one, two, three = [event.pk], [event.pk, other.pk], [event.pk, other.pk, 0]
+    for ids in (one, two, one, three):  # ``one`` used after ``two``: ``two`` is dropped for ``three``
+        assert {e.pk for e in query.objects(ids=ids)} == set(ids) - {0}
+    assert build.calls == 6
+    query.objects(ids=one)
+    assert build.calls == 6
+    query.objects(ids=two)
+    assert build.calls == 8
+
+
+def test_a_condition_django_drops_for_some_values_is_refused(event):
+    """A negative quantity is out of the column's range: Django drops ``quantity = x`` from the OR for the first
+    stand-ins but not for the second. Prepared from the first alone, the query would ignore the quantity."""
+    query = PreparedQuery(lambda x: Ticket.objects.filter(Q(event_id=x) | Q(quantity=x)))
+    with pytest.raises(ValueError, match="depends on the values"):
+        query.objects(x=5)

@@ -85,5 +85,24 @@ def test_the_prepared_page_is_compiled_once_per_shape(api, organizer, code_with_
     first = client.get(url, {"include": "event", "page[size]": "37"})
     with CaptureQueriesContext(connection) as second_queries:
         second = client.get(url, {"include": "event", "page[size]": "37"})
-    assert first.content == second.content and calls == [(0, 37)]
+    assert first.content == second.content and calls == [(0, 37), (0, 37)]  # two sets of stand-ins
     assert len(second_queries.captured_queries) == 4  # user, events with the code, page, the page's events
+
+
+def test_an_event_deleted_between_the_page_and_its_events_is_read_again(
+    api, organizer, code_with_tickets, monkeypatch
+):
+    """The page and its events are two statements; if the event goes in between, the general path (one JOIN)
+    answers, here with the code gone too (404), rather than a 500."""
+    from eventsite.models import Event
+
+    rows = views.PreparedRows.rows
+
+    def then_delete(self, bottom, top):
+        found = rows(self, bottom, top)
+        Event.objects.filter(pk=code_with_tickets.event_id).delete()
+        return found
+
+    monkeypatch.setattr(views.PreparedRows, "rows", then_delete)
+    response = api(organizer).get(f"/v1/discount-codes/{code_with_tickets.pk}/tickets", {"include": "event"})
+    assert response.status_code == 404, response.content
