@@ -33,13 +33,10 @@ def profile_state(scale: str, *, reuse: bool) -> dict:
         import django
 
         django.setup()
-        from rest_framework_simplejwt.tokens import AccessToken
-
-        from eventsite.models import User
+        from bench.seed import organizer_token
 
         state = json.loads(STATE_PATH.read_text())
-        # the token of the seed's organizer, signed anew: this process's SECRET_KEY may not be the seed's
-        state["token"] = str(AccessToken.for_user(User.objects.get(pk=1)))
+        state["token"] = organizer_token()  # signed anew: this process's SECRET_KEY may not be the seed's
         return state
     from bench.seed import seed
 

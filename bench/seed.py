@@ -269,11 +269,7 @@ def seed(scale_name: str, state_path: Path) -> dict:
     connection.close()
     vacuum_analyze(settings.BENCH_DATABASE_URL)
 
-    from rest_framework_simplejwt.tokens import RefreshToken
-
-    from eventsite.models import User
-
-    token = str(RefreshToken.for_user(User.objects.get(pk=1)).access_token)
+    token = organizer_token()
     state = {
         "scale": scale_name,
         "sizes": SCALES[scale_name],
@@ -296,6 +292,15 @@ def seed(scale_name: str, state_path: Path) -> dict:
     state_path.parent.mkdir(parents=True, exist_ok=True)
     state_path.write_text(json.dumps(state))
     return state
+
+
+def organizer_token() -> str:
+    """An access token of the seeded organizer (user 1), signed with this process's key."""
+    from rest_framework_simplejwt.tokens import AccessToken
+
+    from eventsite.models import User
+
+    return str(AccessToken.for_user(User.objects.get(pk=1)))
 
 
 def vacuum_analyze(url: str) -> None:

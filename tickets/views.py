@@ -35,6 +35,11 @@ def visible_tickets_of(managed):
     return Ticket.objects.filter(Q(is_hidden=False) | Q(event_id__in=managed))
 
 
+def code_tickets_of(managed, code: int):
+    """The tickets of ``/v1/discount-codes/{code}/tickets`` (the general path and the prepared page alike)."""
+    return visible_tickets_of(managed).filter(discount_code_id=code)
+
+
 #: Query parameters a code's ticket list may have for its page query to be the prepared one (``list``).
 PLAIN_LISTING = frozenset({"include", "page[size]", "page[number]"})
 
@@ -42,7 +47,7 @@ PLAIN_LISTING = frozenset({"include", "page[size]", "page[number]"})
 def _code_tickets_page(bottom: int, top: int, code: int, managed: list[int] | None = None):
     """A page of ``/v1/discount-codes/{code}/tickets`` with its total: what the general path builds (scope,
     code, default order, ``with_total``), for a requester managing ``managed`` (None: a superuser)."""
-    tickets = visible_tickets_of(ALL_EVENTS if managed is None else managed).filter(discount_code_id=code)
+    tickets = code_tickets_of(ALL_EVENTS if managed is None else managed, code)
     return with_total(tickets.order_by(*TicketViewSet.ordering))[bottom:top]
 
 
@@ -91,7 +96,7 @@ class TicketViewSet(ResourceViewSet):
     def base_queryset(self):
         if "code_pk" in self.kwargs:  # first: the look-up also learns the managed events (one query for both)
             self.check_code()
-            return visible_tickets(self.request).filter(discount_code_id=self.kwargs["code_pk"])
+            return code_tickets_of(managed_event_ids(self.request), self.kwargs["code_pk"])
         queryset = visible_tickets(self.request)
         if "event_pk" in self.kwargs:
             event = get_object_or_404(Event, pk=self.kwargs["event_pk"])
