@@ -1,6 +1,6 @@
 """API views of users, log-in tokens and events."""
 
-from django.contrib.auth import authenticate
+from django.contrib.auth import authenticate, user_logged_in
 from django.db import transaction
 from django.db.models import Q
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view, inline_serializer
@@ -111,6 +111,8 @@ class LoginView(TokenView):
             raise exceptions.Throttled(wait=cool_off_seconds(), detail=locked_out_message())
         if user is None or not user.is_active:
             raise exceptions.AuthenticationFailed(WRONG_CREDENTIALS)
+        # What django.contrib.auth.login() tells for the admin: the lock-out's count starts again, last_login moves.
+        user_logged_in.send(sender=user.__class__, request=request, user=user)
         refresh = RefreshToken.for_user(user)
         return Response({"access_token": str(refresh.access_token), "refresh_token": str(refresh)})
 
