@@ -143,7 +143,8 @@ AUTH_PASSWORD_VALIDATORS = [
 
 # The throttles count in the default cache, which every worker process and app server must share: Redis with
 # REDIS_URL, otherwise a table of the database (created by migrate: eventsite/migrations/*_database_cache_table).
-# The database cache culls a third of its entries, live ones too, once it holds more than MAX_ENTRIES.
+# Past MAX_ENTRIES the database cache deletes its expired entries, and a third of the live ones if still over.
+# Every write counts the table's rows, so it stays small; a site with more clients at once than that uses Redis.
 REDIS_URL = os.environ.get("REDIS_URL", "")
 DATABASE_CACHE_TABLE = "eventsite_cache"
 if REDIS_URL:
@@ -160,7 +161,7 @@ else:
         "default": {
             "BACKEND": "django.core.cache.backends.db.DatabaseCache",
             "LOCATION": DATABASE_CACHE_TABLE,
-            "OPTIONS": {"MAX_ENTRIES": int(os.environ.get("CACHE_MAX_ENTRIES", "100000"))},
+            "OPTIONS": {"MAX_ENTRIES": int(os.environ.get("CACHE_MAX_ENTRIES", "10000"))},
         }
     }
 

@@ -34,8 +34,10 @@ QUOTE_REQUEST = inline_serializer(
     "QuoteRequest",
     {
         "tickets": LineSerializer(many=True),
-        "discount-code": drf.CharField(required=False),
-        "discount-code-id": drf.CharField(required=False),
+        "discount-code": drf.CharField(required=False, help_text="The code's text, as the buyer typed it"),
+        "discount-code-id": drf.CharField(
+            required=False, help_text="The code's id: for the event's organizers only (others: 403)"
+        ),
     },
 )
 

@@ -208,7 +208,7 @@ def test_without_redis_the_counts_live_in_the_database_cache_table_migrate_made(
     assert settings.CACHES["default"] == {
         "BACKEND": "django.core.cache.backends.db.DatabaseCache",
         "LOCATION": settings.DATABASE_CACHE_TABLE,
-        "OPTIONS": {"MAX_ENTRIES": 100_000},
+        "OPTIONS": {"MAX_ENTRIES": 10_000},
     }
     assert settings.DATABASE_CACHE_TABLE in connection.introspection.table_names()
     cache.set("probe", [1.0, 2.0], 30)
