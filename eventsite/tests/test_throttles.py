@@ -290,3 +290,31 @@ def test_two_gunicorn_workers_share_one_budget(on_postgres, tmp_path):
     served = [(pid, status) for pid, status, path in rows if path != "/v1/events"]  # not the start-up probes
     assert len(served) == 30
     assert len({pid for pid, _ in served}) == 2, served  # both workers counted into the one budget
+
+
+@pytest.mark.django_db(transaction=True)  # no test transaction for the failing statement to spoil (PostgreSQL)
+def test_with_the_database_cache_away_the_guarded_endpoints_fail_closed(settings, early, event, paid_ticket, owner):
+    """As with Redis (reliability/tests/test_redis_outage.py): no guessing unthrottled, refreshing a token goes on."""
+    from rest_framework_simplejwt.tokens import RefreshToken
+
+    def line_of(ticket):
+        return [{"id": str(ticket.pk), "quantity": 1}]
+
+    settings.CACHES = {"default": {**settings.CACHES["default"], "LOCATION": "no_such_cache_table"}}
+    refused = [
+        client_for().get(f"/v1/events/{event.pk}/discount-codes/early"),
+        client_for().post("/v1/orders/calculate-amount", {"tickets": line_of(paid_ticket)}, format="json"),
+        client_for(owner).post(
+            "/v1/orders",
+            {"data": {"type": "order", "attributes": {"tickets": line_of(paid_ticket), "code": "early"}}},
+            format="vnd.api+json",
+        ),
+        client_for().post("/v1/auth/login", {"email": owner.email, "password": "guess"}, format="json"),
+    ]
+    for response in refused:
+        assert response.status_code == 503, response.content
+        assert response.json()["errors"][0]["code"] == "rate_limit_unavailable"
+    refresh = {"refresh_token": str(RefreshToken.for_user(owner))}
+    assert client_for().post("/v1/auth/token/refresh", refresh, format="json").status_code == 200
+    assert order(client_for(owner), paid_ticket, text=None) == 201  # no code: nothing to guess, no budget
+    assert client_for().get("/v1/events").status_code == 200
