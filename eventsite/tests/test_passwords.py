@@ -308,3 +308,15 @@ def test_a_deleted_users_refresh_token_is_a_401_not_a_500(me, tokens):
     me.delete()
     response = post("/v1/auth/token/refresh", {"refresh_token": tokens["refresh_token"]})
     assert response.status_code == 401
+
+
+def test_simplejwts_own_refresh_would_let_an_old_refresh_token_through(me, tokens):
+    """Why ``RefreshView`` does not use simplejwt's ``TokenRefreshSerializer`` (5.5.1): it checks only that the
+    user exists and is active, not ``CHECK_REVOKE_TOKEN``. If this starts failing, simplejwt closed the gap."""
+    from rest_framework_simplejwt.serializers import TokenRefreshSerializer
+
+    me.set_password(NEW)
+    me.save()
+    serializer = TokenRefreshSerializer(data={"refresh": tokens["refresh_token"]})
+    assert serializer.is_valid(), serializer.errors
+    assert not refreshes(tokens["refresh_token"])  # ours refuses it
