@@ -226,7 +226,9 @@ class EventAdmin(EventScopedAdmin):
 class OrganizerInvitationAdmin(admin.ModelAdmin):
     """Invitations the user received (by their account's e-mail address) and those of the events they own.
 
-    Answered with the actions: the invitee accepts or declines, the owner revokes. Nothing is edited by hand.
+    Answered with the actions: the invitee accepts or declines, the owner revokes. Nothing is edited by hand. The
+    invitation's status and ``responded_at`` are its history: no log entry, whose actor (an e-mail address) would
+    be shown to people who share no event with them.
     """
 
     list_display = ("email", "event", "status", "created_at", "responded_at")
@@ -270,7 +272,6 @@ class OrganizerInvitationAdmin(admin.ModelAdmin):
             except RuleError as error:
                 self.message_user(request, f"{invitation}: {' '.join(error.messages)}", messages.ERROR)
                 continue
-            self.log_change(request, invitation, f"{verb.capitalize()}.")
             done += 1
         if done:
             self.message_user(request, f"{done} invitation(s) {verb}.", messages.SUCCESS)

@@ -238,4 +238,5 @@ class OrganizerInvitation(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.email} to organize {self.event}"
+        # No address: this text lands in the event's history, which its co-organizers read.
+        return f"invitation {self.pk} to organize {self.event}"

@@ -227,6 +227,7 @@ def _user_of_reset_uid(uid: str) -> User | None:
     return User.objects.select_for_update().filter(pk=int(pk), is_active=True).first()
 
 
+@transaction.atomic
 def request_password_reset(*, email: str) -> None:
     """Mail a reset token to the account with this address, if one may log in; do nothing otherwise.
 

@@ -36,7 +36,7 @@ def invite_row(email: str) -> dict:
 
 
 def test_the_owner_invites_from_the_event_page_and_the_mail_leaves_on_commit(
-    client, owner, event, django_capture_on_commit_callbacks
+    client, owner, organizer, event, django_capture_on_commit_callbacks
 ):
     client.force_login(owner)
     page = client.get(change_url(event)).content.decode()
@@ -48,7 +48,10 @@ def test_the_owner_invites_from_the_event_page_and_the_mail_leaves_on_commit(
     assert (invitation.email, invitation.status, invitation.invited_by) == ("Alice@example.org", "pending", owner)
     assert [m.to for m in mail.outbox] == [["Alice@example.org"]]
     assert "Alice@example.org" in client.get(change_url(event)).content.decode()
-    assert not event.organizers.exists()  # nobody is an organizer until they say yes
+    assert list(event.organizers.all()) == [organizer]  # nobody is an organizer until they say yes
+    client.force_login(organizer)  # a co-organizer reads the event's history, not the address
+    history = client.get(reverse("admin:eventsite_event_history", args=[event.pk])).content.decode()
+    assert "organizer invitation" in history and "alice@" not in history.lower()
 
 
 @pytest.mark.parametrize(

@@ -180,6 +180,13 @@ def test_a_reset_answers_the_same_whether_or_not_the_address_has_an_account(me, 
     assert message.to == ["me@example.org"]
 
 
+def test_a_failing_mail_server_does_not_tell_whether_the_address_has_an_account(me, ask, settings, caplog):
+    settings.EMAIL_BACKEND = "eventsite.tests.test_organizer_invitations.BrokenBackend"
+    answers = [ask(email) for email in ("me@example.org", "nobody@example.org")]
+    assert [a.status_code for a in answers] == [202, 202] and answers[0].content == answers[1].content
+    assert "mail server is down" in caplog.text  # logged for the operator
+
+
 def test_a_mailed_token_resets_the_password_once_and_ends_the_old_tokens(me, tokens, ask):
     ask("me@example.org")
     uid, token = reset_mail_parts(mail.outbox[0])
