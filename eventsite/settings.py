@@ -10,6 +10,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+import dj_email_url
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -212,6 +213,7 @@ REST_FRAMEWORK = {
         "discount_code_lookup": os.environ.get("DISCOUNT_CODE_LOOKUP_RATE", "30/minute"),
         "auth": os.environ.get("AUTH_RATE", "20/minute"),
         "signup": os.environ.get("SIGNUP_RATE", "20/hour"),
+        "organizer_invitations": os.environ.get("INVITATION_RATE", "30/hour"),
     },
     "TEST_REQUEST_RENDERER_CLASSES": (
         "rest_framework_json_api.renderers.JSONRenderer",
@@ -261,7 +263,35 @@ SIMPLE_JWT = {
     "UPDATE_LAST_LOGIN": False,
     "SIGNING_KEY": os.environ.get("JWT_SIGNING_KEY") or SECRET_KEY,
     "ALGORITHM": "HS256",
+    # Every token carries a digest of the password hash it was issued under; a new password (API, reset, admin,
+    # manage.py changepassword) makes all earlier tokens, access and refresh, fail (eventsite/api/authentication.py).
+    "CHECK_REVOKE_TOKEN": True,
 }
 
 # Largest request body the API reads (bytes); a larger one is refused with 413 before it is parsed.
 DATA_UPLOAD_MAX_MEMORY_SIZE = int(os.environ.get("DATA_UPLOAD_MAX_MEMORY_SIZE", str(1024 * 1024)))
+
+# --- Mail (organizer invitations, password resets) -------------------------------------------------------------
+# Printed to the console unless configured: EMAIL_URL (e.g. submission://user:password@smtp.example.org:587, read
+# by dj-email-url) or the individual EMAIL_* variables. Mails are sent after the transaction commits.
+EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
+EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)
+EMAIL_TIMEOUT = int(os.environ.get("EMAIL_TIMEOUT", "10"))  # seconds; a hanging mail server must not hang a worker
+if os.environ.get("EMAIL_URL"):  # wins over the individual variables; dj-email-url's documented idiom
+    vars().update(
+        {name: value for name, value in dj_email_url.parse(os.environ["EMAIL_URL"]).items() if value not in (None, "")}
+    )
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "eventsite <noreply@localhost>")
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# Where the site is reached, for links in mails (e.g. https://tickets.example.org); without it mails give paths.
+SITE_URL = os.environ.get("SITE_URL", "").rstrip("/")
+
+# Password reset: a token from Django's PasswordResetTokenGenerator, valid once (it dies with the password it
+# resets) and for PASSWORD_RESET_TIMEOUT seconds; at most one mail per address per PASSWORD_RESET_MAIL_INTERVAL.
+PASSWORD_RESET_TIMEOUT = int(os.environ.get("PASSWORD_RESET_TIMEOUT", str(60 * 60)))
+PASSWORD_RESET_MAIL_INTERVAL = int(os.environ.get("PASSWORD_RESET_MAIL_INTERVAL", "300"))
