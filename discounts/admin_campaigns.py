@@ -65,10 +65,9 @@ class DiscountCodeCsvResource(resources.ModelResource):
     # Export: the same rows as ``manage.py export_codes``.
     def export(self, queryset=None, **kwargs) -> Dataset:
         codes = (queryset if queryset is not None else DiscountCode.objects.none()).select_related("event")
-        rows = campaigns.export_rows(codes.order_by("event_id", "pk"))
         dataset = Dataset(headers=list(campaigns.COLUMNS))
-        for row in rows:
-            dataset.append([row[c] for c in campaigns.COLUMNS])
+        for row in campaigns.export_table(codes.order_by("event_id", "pk")):
+            dataset.append(row)
         return dataset
 
     # Import: plan every row up front (one pass, a few queries), then report each row from the plan.
@@ -115,12 +114,7 @@ class DiscountCodeCsvResource(resources.ModelResource):
 
 
 def table_of(dataset: Dataset) -> campaigns.CsvTable:
-    headers = [str(h or "").strip() for h in dataset.headers or []]
-    rows = [
-        {h: "" if value is None else str(value).strip() for h, value in zip(headers, values, strict=False)}
-        for values in dataset
-    ]
-    return campaigns.CsvTable(headers, rows)
+    return campaigns.table_of(dataset.headers or [], dataset)
 
 
 def _cell(planned: campaigns.PlannedRow, column: str) -> str:
