@@ -250,6 +250,8 @@ READ_ONLY_COLUMNS = ("used_count",)  # written by export, ignored by import
 TICKET_SEPARATOR = "|"
 
 MISSING_COLUMNS = "The file lacks the columns: {columns}."
+MAX_IMPORTED_ROWS = MAX_GENERATED
+TOO_MANY_ROWS = "A file may have at most {max:,} codes; split it."
 NOT_A_NUMBER = "“{value}” is not a number."
 NOT_A_WHOLE_NUMBER = "“{value}” is not a whole number."
 NOT_YES_OR_NO = "“{value}” is neither true nor false."
@@ -422,6 +424,8 @@ def plan_import(*, event: Event, table: CsvTable, lock: bool = False) -> ImportP
     Three queries whatever the number of rows: the event's codes, its tickets, their codes' texts. With
     ``lock`` the codes and then the tickets are locked (primary-key order), as the rules lock them.
     """
+    if len(table.rows) > MAX_IMPORTED_ROWS:
+        return ImportPlan(event, [], [Problem(None, TOO_MANY_ROWS.format(max=MAX_IMPORTED_ROWS), "too_many_rows")])
     missing = [c for c in REQUIRED_COLUMNS if c not in table.headers]
     if missing:
         return ImportPlan(

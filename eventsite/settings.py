@@ -260,3 +260,16 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = int(os.environ.get("DATA_UPLOAD_MAX_MEMORY_SIZE", 
 # Exports: a cell that starts like a formula is written as text. Our exports do it with eventsite.rules'
 # spreadsheet_safe; this switches django-import-export's own guard on for any other resource too.
 IMPORT_EXPORT_ESCAPE_FORMULAE_ON_EXPORT = True
+
+# Imports: the admin keeps a CSV between its preview and its confirmation in the default cache, for the uploading
+# session only (discounts/import_previews.py), never in a local temporary folder; django-import-export's own
+# temporary storage is its cache storage too, should another import ever use it.
+IMPORT_PREVIEW_SECONDS = int(os.environ.get("IMPORT_PREVIEW_SECONDS", "3600"))
+IMPORT_MAX_BYTES = int(os.environ.get("IMPORT_MAX_BYTES", str(2 * 1024 * 1024)))
+IMPORT_EXPORT_TMP_STORAGE_CLASS = "import_export.tmp_storages.CacheStorage"
+# A multipart body larger than an import file and the other fields is refused before it is read (400).
+FILE_UPLOAD_HANDLERS = [
+    "eventsite.uploads.BoundedUploadHandler",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
