@@ -2,6 +2,7 @@
 (organizers by invitation, passwords, deactivation)."""
 
 import hashlib
+import re
 from typing import Any
 
 from django.conf import settings
@@ -265,3 +266,43 @@ def deactivate_user(*, user: User) -> None:
     user.is_active = False
     user.tokens_revoked_at = timezone.now()
     user.save(update_fields=["is_active", "tokens_revoked_at"])
+
+
+# Exports ------------------------------------------------------------------------------------------------------
+
+#: A spreadsheet reads a cell starting with one of these as a formula (OWASP "CSV injection"); tab and carriage
+#: return too, since some programs skip them before looking for one.
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+_NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)")
+
+
+def spreadsheet_safe(cell: str) -> str:
+    """A cell for an exported file that no spreadsheet runs as a formula: one starting with a formula character
+    is written after an apostrophe (the spreadsheet's own "this is text" mark), unless it is plainly a number,
+    so that ``-5.00`` stays a negative number. Every writer of CSV (the admin's export, ``export_codes``) calls
+    this, and imports take the apostrophe off again (:func:`spreadsheet_text`)."""
+    if cell.startswith(FORMULA_TRIGGERS) and not _NUMBER.fullmatch(cell):
+        return "'" + cell
+    return cell
+
+
+def spreadsheet_text(cell: str) -> str:
+    """The value of a cell written by :func:`spreadsheet_safe` (an imported file may be one we exported)."""
+    if cell.startswith("'") and cell[1:].startswith(FORMULA_TRIGGERS):
+        return cell[1:]
+    return cell
+
+
+# Numbers ------------------------------------------------------------------------------------------------------
+
+#: The largest count the service keeps (tickets, uses, quantities, positions): PostgreSQL's ``integer``, on every
+#: database (SQLite would store up to 2**63 - 1 and then disagree with PostgreSQL, which fails on the write).
+MAX_COUNT = 2_147_483_647
+COUNT_TOO_LARGE = "At most {max:,} here."
+
+
+def count_problems(field: str, value: int | None) -> list[Problem]:
+    """A count a client sent fits what the service keeps: refused with a pointer, never a failed write."""
+    if value is not None and value > MAX_COUNT:
+        return [Problem(field, COUNT_TOO_LARGE.format(max=MAX_COUNT), "number_too_large")]
+    return []
