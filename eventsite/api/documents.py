@@ -7,10 +7,12 @@ meant to carry a code was placed at full price. Here, for every JSON:API create 
 
 - **Unknown members are refused.** An attribute or relationship the resource does not have is a 422 pointing at
   it (``/data/attributes/discount-kode``); so is a member sent in the wrong section (a relationship among the
-  attributes). Read-only members are members: a client that echoes ``used-count`` or ``created-at`` back is not
-  refused, and DRF ignores what it sends for them. Only on create, a read-only *relationship* given linkage is
-  refused: it names a resource the client expects to be linked (an order's ``discount-code``, an event's
-  ``owner``), and ignoring it would silently do something else (an order at full price).
+  attributes). A member of the resource object that JSON:API does not define (``attribute`` for
+  ``attributes``) is a 400 pointing at it: everything in it would be ignored otherwise.
+- **Read-only members are members**: a client that echoes ``used-count`` or ``created-at`` back is not refused,
+  and DRF ignores what it sends for them. Only on create, a read-only *relationship* given linkage is refused:
+  it names a resource the client expects to be linked (an order's ``discount-code``, an event's ``owner``), and
+  ignoring it would silently do something else (an order at full price).
 - **``null`` means "not set".** On create, a null optional member is left out, so its default applies (Ember
   Data sends null for everything unset). On update, a member that may be null stores null (``max-quantity``:
   unlimited); one that may not be null but has a default returns to it (``min-quantity``: 1); one without a
@@ -32,6 +34,11 @@ from rest_framework_json_api.utils import is_relationship_field, undo_format_fie
 
 from .exceptions import DocumentError, DocumentProblem
 
+#: The members of a resource object (JSON:API 1.1, "Resource Objects").
+RESOURCE_OBJECT_MEMBERS = frozenset({"type", "id", "lid", "attributes", "relationships", "links", "meta"})
+NOT_A_RESOURCE_MEMBER = (
+    "A resource object has no member “{name}” (it has type, id, attributes, relationships, links, meta)."
+)
 UNKNOWN_MEMBER = "The {resource} resource has no {kind} “{name}”."
 WRONG_SECTION = "“{name}” is {other} of the {resource} resource, not {kind}."
 KIND = {"attributes": "attribute", "relationships": "relationship"}
@@ -57,7 +64,13 @@ def members(serializer) -> dict[str, dict[str, Any]]:
 
 def unknown_member_problems(resource: dict, serializer, resource_type: str) -> list[DocumentProblem]:
     known = members(serializer)
-    problems = []
+    problems = [
+        DocumentProblem(
+            f"/data/{pointer_segment(name)}", NOT_A_RESOURCE_MEMBER.format(name=name), "unknown_member", 400
+        )
+        for name in resource
+        if name not in RESOURCE_OBJECT_MEMBERS
+    ]
     for section, other in (("attributes", "relationships"), ("relationships", "attributes")):
         for name in resource.get(section) or {}:
             field_name = undo_format_field_name(name)

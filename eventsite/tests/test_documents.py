@@ -133,6 +133,14 @@ def test_unknown_attributes_and_relationships_are_each_refused_at_their_pointer(
     assert ticket_code.value == Decimal("10.00")
 
 
+def test_a_misspelt_member_of_the_resource_object_is_a_400(api, organizer, ticket_code):
+    doc = {"data": {"type": "discount-code", "id": str(ticket_code.pk), "attribute": {"value": "1.00"}}}
+    response = api(organizer).patch(f"/v1/discount-codes/{ticket_code.pk}", doc)
+    assert pointers(response, 400) == ["/data/attribute"]
+    ticket_code.refresh_from_db()
+    assert ticket_code.value == Decimal("10.00")
+
+
 def test_read_only_members_echoed_back_are_ignored(api, organizer, ticket_code):
     doc = {
         "data": {
