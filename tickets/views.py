@@ -4,7 +4,7 @@ from django.db.models import Prefetch, Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiResponse, extend_schema
-from rest_framework import exceptions
+from rest_framework import exceptions, permissions
 from rest_framework.decorators import action
 from rest_framework.response import Response
 from rest_framework_json_api.utils import get_included_resources, undo_format_field_name
@@ -67,6 +67,13 @@ class TicketViewSet(ResourceViewSet):
         "discount_code": [Prefetch("discount_code__tickets", queryset=Ticket.objects.only("pk", "discount_code_id"))]
     }
 
+    def get_permissions(self):
+        """A code's tickets and a ticket's code are for the event's organizers: without a login they are a 401
+        (before any look-up), as every endpoint that needs one; the rest of tickets is public to read."""
+        if self.action == "related_discount_code" or "code_pk" in self.kwargs:
+            return [permissions.IsAuthenticated(), *super().get_permissions()]
+        return super().get_permissions()
+
     def list(self, request, *args, **kwargs):
         """A code's tickets, listed plainly (no ``sort``, ``filter``, ``fields``; ``include`` at most ``event``), come
         from a prepared query: the same query as the general path, compiled once (``eventsite.prepared``). It is
@@ -110,7 +117,7 @@ class TicketViewSet(ResourceViewSet):
         serializer.instance = rules.create_ticket(**data)
 
     def perform_update(self, serializer):
-        serializer.instance = rules.update_ticket(ticket=serializer.instance, **serializer.validated_data)
+        serializer.instance = rules.update_ticket(serializer.instance, **serializer.validated_data)
 
     def perform_destroy(self, instance):
         rules.delete_ticket(ticket=instance)
