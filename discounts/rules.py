@@ -371,13 +371,33 @@ def _when(moment: datetime) -> str:
     return moment.isoformat(timespec="minutes")
 
 
-def applicable_tickets(code: DiscountCode):
-    """The tickets a code discounts: its attached tickets, or every paid ticket of the event for an event code."""
+# Which tickets a code covers (the public check, the quote, orders and reports ask the same question)
+
+
+def covers(code: DiscountCode, ticket: Ticket) -> bool:
+    """Whether ``code`` discounts ``ticket``: a ticket code its attached tickets, an event code every paid,
+    visible ticket of its event; a free ticket never.
+
+    Hidden tickets are reached only through a ticket code attached to them: hiding a ticket means "only for
+    those given its code", and an event code (often widely shared) would otherwise unlock every hidden ticket of
+    the event. ``covered_tickets`` is the same rule as a query; a test holds the two together.
+    """
+    if ticket.event_id != code.event_id or ticket.type == TicketType.FREE:
+        return False
     if code.used_for == UsedFor.TICKET:
-        return Ticket.objects.filter(discount_code=code).order_by("position", "pk")
-    paid = Ticket.objects.filter(event_id=code.event_id, type=TicketType.PAID, is_hidden=False)
-    return paid.order_by("position", "pk")
+        return ticket.discount_code_id == code.pk
+    return ticket.type == TicketType.PAID and not ticket.is_hidden
 
 
-def applicable_ticket_ids(code: DiscountCode) -> list[int]:
-    return list(applicable_tickets(code).values_list("pk", flat=True))
+def covered_tickets(code: DiscountCode):
+    """The tickets ``covers`` says ``code`` discounts, in their shop order."""
+    tickets = Ticket.objects.filter(event_id=code.event_id).exclude(type=TicketType.FREE)
+    if code.used_for == UsedFor.TICKET:
+        tickets = tickets.filter(discount_code=code)
+    else:
+        tickets = tickets.filter(type=TicketType.PAID, is_hidden=False)
+    return tickets.order_by("position", "pk")
+
+
+def covered_ticket_ids(code: DiscountCode) -> list[int]:
+    return list(covered_tickets(code).values_list("pk", flat=True))

@@ -164,5 +164,5 @@ class DiscountCodeCheck(StrictQueryMixin, GenericAPIView):
         if found is None:
             raise exceptions.NotFound("There is no such discount code for this event.")
         raise_if(rules.availability_problems(found, now=timezone.now()))
-        context = {"request": request, "view": self, "applicable_tickets": rules.applicable_ticket_ids(found)}
+        context = {"request": request, "view": self, "applicable_tickets": rules.covered_ticket_ids(found)}
         return Response(PublicDiscountCodeSerializer(found, context=context).data)

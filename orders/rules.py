@@ -140,11 +140,9 @@ def _find_code(
 
 def _hide_unlisted(lines: list[LineInput], tickets: dict[int, Ticket], code: DiscountCode | None) -> None:
     """Hidden tickets are bought only with a code that covers them; otherwise they do not exist for the buyer."""
-    from .pricing import covers
-
     for line in lines:
         ticket = tickets.get(line.ticket_id)
-        if ticket is not None and ticket.is_hidden and not (code is not None and covers(code, ticket)):
+        if ticket is not None and ticket.is_hidden and not (code is not None and discount_rules.covers(code, ticket)):
             del tickets[line.ticket_id]
 
 
