@@ -28,7 +28,7 @@ VALUE_NOT_POSITIVE = "The value must be more than 0."
 PERCENT_OUT_OF_RANGE = "A percent value must be more than 0 and at most 100."
 AMOUNT_ABOVE_PRICE = "{value} off is more than the price of “{ticket}” ({price})."
 MIN_ABOVE_MAX = "The minimum quantity may not be more than the maximum quantity."
-MIN_QUANTITY_BELOW_ONE = "The minimum quantity is at least 1."
+MIN_QUANTITY_NEGATIVE = "The minimum quantity may not be negative (0 means no minimum)."
 TICKETS_NUMBER_BELOW_MAX = "The number of tickets the code may be used for may not be less than its maximum quantity."
 VALID_TILL_NOT_AFTER_FROM = "A code must end after it starts (valid till after valid from)."
 NOT_A_TICKET_CODE = "“{code}” applies to every paid ticket of its event; only a code for tickets takes tickets."
@@ -106,8 +106,8 @@ def terms_problems(terms: Terms) -> list[Problem]:
             problems.append(Problem("value", PERCENT_OUT_OF_RANGE, "percent_out_of_range"))
         elif terms.value <= 0:
             problems.append(Problem("value", VALUE_NOT_POSITIVE, "value_not_positive"))
-    if terms.min_quantity is not None and terms.min_quantity < 1:
-        problems.append(Problem("min_quantity", MIN_QUANTITY_BELOW_ONE, "min_quantity_below_one"))
+    if terms.min_quantity is not None and terms.min_quantity < 0:  # 0: no minimum, as Open Event clients send
+        problems.append(Problem("min_quantity", MIN_QUANTITY_NEGATIVE, "min_quantity_negative"))
     if terms.max_quantity is not None and terms.min_quantity is not None and terms.min_quantity > terms.max_quantity:
         problems.append(Problem("min_quantity", MIN_ABOVE_MAX, "min_quantity_above_max"))
     if (
