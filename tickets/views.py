@@ -4,7 +4,7 @@ from django.db.models import Prefetch, Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiResponse, extend_schema
-from rest_framework import exceptions
+from rest_framework import exceptions, permissions
 from rest_framework.decorators import action
 from rest_framework.response import Response
 from rest_framework_json_api.utils import get_included_resources, undo_format_field_name
@@ -17,6 +17,7 @@ from eventsite.api.permissions import ManagersOnly, ReadPublicWriteManagers
 from eventsite.api.views import RelationshipView, ResourceViewSet
 from eventsite.models import Event
 from eventsite.prepared import PreparedQuery
+from orders.models import Order
 
 from . import rules
 from .filters import TicketFilter
@@ -88,6 +89,11 @@ class TicketViewSet(ResourceViewSet):
                 ticket.event = events[ticket.event_id]
         return self.get_paginated_response(self.get_serializer(tickets, many=True).data)
 
+    def get_permissions(self):
+        if "order_pk" in self.kwargs:  # an order's tickets: for its buyer and its event's organizers (others 404)
+            return [permissions.IsAuthenticated()]
+        return super().get_permissions()
+
     def check_code(self):
         """The code of ``/v1/discount-codes/{id}/tickets`` is the requester's: else 404, as for any code."""
         if not manages_row(self.request, DiscountCode, self.kwargs["code_pk"]):
@@ -97,6 +103,9 @@ class TicketViewSet(ResourceViewSet):
         if "code_pk" in self.kwargs:  # first: the look-up also learns the managed events (one query for both)
             self.check_code()
             return code_tickets_of(managed_event_ids(self.request), self.kwargs["code_pk"])
+        if "order_pk" in self.kwargs:  # hidden ones too: the buyer bought them
+            order = get_object_or_404(Order.objects.visible_to(self.request.user), pk=self.kwargs["order_pk"])
+            return Ticket.objects.filter(order_lines__order=order)
         queryset = visible_tickets(self.request)
         if "event_pk" in self.kwargs:
             event = get_object_or_404(Event, pk=self.kwargs["event_pk"])

@@ -199,6 +199,10 @@ MATRIX: dict[str, Row] = {
     ),
     "v1/events/<id:event_pk>/orders": Row({"get": "401 403 403 200 200 200"}),
     "v1/discount-codes/<id:code_pk>/orders": Row({"get": "401 404 404 200 200 200"}),
+    # the buyer (not a role here) reads them too: tickets/tests/test_order_tickets.py
+    "v1/orders/<id:order_pk>/tickets": Row({"get": "401 404 404 200 200 200"}),
+    # the organizer's own codes (the canary's marketer); the owner manages the event but these are not theirs
+    "v1/users/<id:user_pk>/discount-codes": Row({"get": "401 404 404 200 404 200"}),
 }
 
 # Who gets into the admin (session login), per role: anonymous and strangers are sent to the log-in page;
@@ -239,7 +243,14 @@ def path_values(route: str, w) -> dict:
         "discount-codes": w.code.pk,
         "orders": w.order.pk,
     }.get(resource)
-    return {"pk": pk, "event_pk": w.event.pk, "code_pk": w.code.pk, "code": w.code.code.lower()}
+    return {
+        "pk": pk,
+        "event_pk": w.event.pk,
+        "code_pk": w.code.pk,
+        "code": w.code.code.lower(),
+        "order_pk": w.order.pk,
+        "user_pk": w.organizer.pk,
+    }
 
 
 def cells():
