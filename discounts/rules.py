@@ -19,7 +19,9 @@ from tickets.models import Ticket, TicketType
 from .models import DiscountCode, DiscountType, UsedFor
 
 # One message per rule. Tests import these; the admin and the API show them unchanged.
-USED_FOR_INVALID = "Say what the code is for: “event” (every paid ticket) or “ticket” (the tickets attached to it)."
+USED_FOR_INVALID = (
+    "Say what the code is for: “event” (every paid, visible ticket) or “ticket” (the tickets attached to it)."
+)
 CODE_BLANK = "A code needs at least one character."
 CODE_TOO_LONG = "A code has at most 100 characters."
 CODE_WHITESPACE = "A code may not contain white space."
@@ -31,7 +33,9 @@ MIN_ABOVE_MAX = "The minimum quantity may not be more than the maximum quantity.
 MIN_QUANTITY_NEGATIVE = "The minimum quantity may not be negative (0 means no minimum)."
 TICKETS_NUMBER_BELOW_MAX = "The number of tickets the code may be used for may not be less than its maximum quantity."
 VALID_TILL_NOT_AFTER_FROM = "A code must end after it starts (valid till after valid from)."
-NOT_A_TICKET_CODE = "“{code}” applies to every paid ticket of its event; only a code for tickets takes tickets."
+NOT_A_TICKET_CODE = (
+    "“{code}” applies to every paid, visible ticket of its event; only a code for tickets takes tickets."
+)
 TICKET_OF_OTHER_EVENT = "“{ticket}” belongs to another event than “{code}”."
 FREE_TICKET = "“{ticket}” is free; a free ticket takes no discount code."
 TICKET_HAS_OTHER_CODE = "“{ticket}” already has the code “{other}”; detach it there first."

@@ -13,6 +13,7 @@ import sqlite3
 import urllib.error
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import closing
 
 import pytest
 
@@ -78,7 +79,7 @@ def fire(shop: dict, count: int, ticket: int, code: str | None) -> list[int]:
 
 
 def one(shop: dict, sql: str, *params) -> int:
-    with sqlite3.connect(shop["file"]) as db:
+    with closing(sqlite3.connect(shop["file"])) as db:
         return db.execute(sql, params).fetchone()[0]
 
 

@@ -79,3 +79,12 @@ def test_nobody_else_finds_the_order(api, stranger, other_organizer, order):
 def test_a_cancelled_order_still_lists_what_it_held(api, buyer, order):
     order_rules.cancel_order(order=order, now=timezone.now())
     assert len(api(buyer).get(url(order)).json()["data"]) == 2
+
+
+def test_the_buyer_cannot_include_the_codes_of_the_tickets(api, buyer, order, ticket_code):
+    response = api(buyer).get(url(order), {"include": "discount-code,event"})
+    assert response.status_code == 200, response.content
+    body = response.json()
+    assert {r["type"] for r in body["included"]} == {"event"}
+    assert all("discount-code" not in t.get("relationships", {}) for t in body["data"])
+    assert ticket_code.code not in response.content.decode()
