@@ -76,7 +76,7 @@ def sqlite_database(directory: Path, template: Path | None = None) -> str:
 
 @contextmanager
 def _serving(command: list[str], env: dict[str, str], base: str, log: Path | None):
-    out = open(log, "w") if log else subprocess.DEVNULL  # noqa: SIM115 (closed below)
+    out = open(log, "w") if log else None  # noqa: SIM115 (closed below); None: the test run's own output
     process = subprocess.Popen(command, env=env, cwd=settings.BASE_DIR, stdout=out, stderr=out)
     try:
         deadline = time.monotonic() + 60
