@@ -293,7 +293,12 @@ def save_new_code(code: DiscountCode, *, tickets: Iterable[Ticket | int] = ()) -
 
 
 @transaction.atomic
-def update_code(*, code: DiscountCode, **changes: Any) -> DiscountCode:
+def update_code(code: DiscountCode, /, **changes: Any) -> DiscountCode:
+    """Change the named fields of ``code`` and save it through the rules.
+
+    ``code`` is positional-only: the changes are keyword arguments named after the model's fields, and one of
+    them is ``code`` (the code's text), so a rename would otherwise clash with the object's own parameter.
+    """
     for name, value in changes.items():
         setattr(code, name, value)
     return save_code_changes(code)

@@ -67,7 +67,7 @@ class DiscountCodeViewSet(ResourceViewSet):
         data = dict(serializer.validated_data)
         tickets = data.pop("tickets", None)
         with transaction.atomic():
-            code = rules.update_code(code=serializer.instance, **data)
+            code = rules.update_code(serializer.instance, **data)
             if tickets is not None:
                 rules.replace_tickets(code=code, tickets=tickets)
         serializer.instance = code

@@ -46,7 +46,8 @@ def create_event(*, owner: User, **fields: Any) -> Event:
 
 
 @transaction.atomic
-def update_event(*, event: Event, **changes: Any) -> Event:
+def update_event(event: Event, /, **changes: Any) -> Event:
+    """Change the named fields; ``event`` is positional-only so that no field name can clash with it."""
     for name, value in changes.items():
         setattr(event, name, value)
     raise_if(event_problems(event))

@@ -144,7 +144,7 @@ class EventViewSet(ResourceViewSet):
         serializer.instance = rules.create_event(owner=self.request.user, **serializer.validated_data)
 
     def perform_update(self, serializer):
-        serializer.instance = rules.update_event(event=serializer.instance, **serializer.validated_data)
+        serializer.instance = rules.update_event(serializer.instance, **serializer.validated_data)
 
     def perform_destroy(self, instance):
         rules.delete_event(event=instance)

@@ -103,8 +103,10 @@ def create_ticket(**fields: Any) -> Ticket:
 
 
 @transaction.atomic
-def update_ticket(*, ticket: Ticket, **changes: Any) -> Ticket:
-    """Change the named fields only; the ticket's code stays as stored unless ``discount_code`` is named."""
+def update_ticket(ticket: Ticket, /, **changes: Any) -> Ticket:
+    """Change the named fields only; the ticket's code stays as stored unless ``discount_code`` is named.
+
+    ``ticket`` is positional-only so that no field name among the changes can clash with it."""
     if "discount_code" not in changes:
         ticket.refresh_from_db(fields=["discount_code"])
     for name, value in changes.items():

@@ -110,7 +110,7 @@ class TicketViewSet(ResourceViewSet):
         serializer.instance = rules.create_ticket(**data)
 
     def perform_update(self, serializer):
-        serializer.instance = rules.update_ticket(ticket=serializer.instance, **serializer.validated_data)
+        serializer.instance = rules.update_ticket(serializer.instance, **serializer.validated_data)
 
     def perform_destroy(self, instance):
         rules.delete_ticket(ticket=instance)

@@ -27,7 +27,7 @@ def change_url(code):
     return reverse("admin:discounts_discountcode_change", args=[code.pk])
 
 
-def post_change(client, code, **changes):
+def post_change(client, code, /, **changes):
     page = client.get(change_url(code))
     assert page.status_code == 200
     data = form_data(page.content.decode(), FORM_ID)
@@ -114,6 +114,25 @@ def test_an_event_code_page_has_no_ticket_controls(staff_client, event_code):
     assert "applies to every paid ticket of its event" in page
     assert 'name="attach"' not in page
     assert "tickets-TOTAL_FORMS" not in page
+
+
+@pytest.mark.parametrize("text", ["PEER20", "early"], ids=["rename", "letter case"])
+def test_a_code_is_renamed_on_its_page(staff_client, ticket_code, paid_ticket, text):
+    rules.attach_tickets(code=ticket_code, tickets=[paid_ticket])
+    response = post_change(staff_client, ticket_code, code=[text])
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    ticket_code.refresh_from_db()
+    assert ticket_code.code == text
+    assert attached(ticket_code) == {"Early bird"}
+
+
+def test_a_rename_to_another_codes_text_shows_the_rules_message(staff_client, event, ticket_code):
+    DiscountCode.objects.create(event=event, code="TAKEN", value=Decimal("1"), used_for="event")
+    response = post_change(staff_client, ticket_code, code=["taken"])
+    assert response.status_code == 200
+    assert response.context["adminform"].form.errors["code"] == [rules.CODE_TAKEN.format(code="taken")]
+    ticket_code.refresh_from_db()
+    assert ticket_code.code == "EARLY"
 
 
 def test_deleting_a_code_in_the_admin_keeps_its_tickets(staff_client, ticket_code, paid_ticket):

@@ -181,7 +181,7 @@ def test_creating_without_a_login_is_a_401(api, event):
 # Changing and deleting codes
 
 
-def patch_doc(code, **attributes):
+def patch_doc(code, /, **attributes):
     return {"data": {"type": "discount-code", "id": str(code.pk), "attributes": attributes}}
 
 
@@ -214,6 +214,27 @@ def test_patching_the_value_works(client, ticket_code):
     response = client.patch(f"/v1/discount-codes/{ticket_code.pk}", patch_doc(ticket_code, value="12.5"))
     assert response.status_code == 200, response.content
     assert response.json()["data"]["attributes"]["value"] == "12.50"
+
+
+@pytest.mark.parametrize("text", ["PEER20", "early", "EARLY"], ids=["rename", "letter case", "unchanged"])
+def test_a_patch_carrying_the_code_renames_it(client, ticket_code, paid_ticket, text):
+    """The code's text is a member like any other: a rename, a change of letter case and the text sent back
+    unchanged are all 200 (they were a 500: the text clashed with the rules function's own ``code``)."""
+    rules.attach_tickets(code=ticket_code, tickets=[paid_ticket])
+    response = client.patch(f"/v1/discount-codes/{ticket_code.pk}", patch_doc(ticket_code, code=text))
+    assert response.status_code == 200, response.content
+    assert response.json()["data"]["attributes"]["code"] == text
+    ticket_code.refresh_from_db()
+    assert ticket_code.code == text
+    assert attached(ticket_code) == {paid_ticket.pk}
+
+
+def test_a_rename_to_another_codes_text_is_a_409(client, event, ticket_code):
+    DiscountCodeFactory(event=event, code="TAKEN")
+    error = only_error(client.patch(f"/v1/discount-codes/{ticket_code.pk}", patch_doc(ticket_code, code="taken")), 409)
+    assert error["source"]["pointer"] == "/data/attributes/code"
+    ticket_code.refresh_from_db()
+    assert ticket_code.code == "EARLY"
 
 
 def test_deleting_a_code_detaches_its_tickets(client, ticket_code, paid_ticket):

@@ -14,9 +14,9 @@ from tickets.models import Ticket
 pytestmark = pytest.mark.django_db
 
 
-def refused(call, **kwargs) -> RuleError:
+def refused(call, *args, **kwargs) -> RuleError:
     with pytest.raises(RuleError) as info:
-        call(**kwargs)
+        call(*args, **kwargs)
     return info.value
 
 
@@ -191,14 +191,14 @@ def test_an_event_code_created_with_tickets_is_refused(event, paid_ticket):
 
 def test_raising_an_amount_above_an_attached_tickets_price_is_refused(ticket_code, paid_ticket):
     rules.attach_tickets(code=ticket_code, tickets=[paid_ticket])
-    error = refused(rules.update_code, code=ticket_code, value=Decimal("80.00"))
+    error = refused(rules.update_code, ticket_code, value=Decimal("80.00"))
     assert error.problems[0].field == "value"
     ticket_code.refresh_from_db()
     assert ticket_code.value == Decimal("10.00")
 
 
 def test_used_for_and_event_are_fixed_after_creation(ticket_code, other_event):
-    error = refused(rules.update_code, code=ticket_code, used_for="event", event=other_event)
+    error = refused(rules.update_code, ticket_code, used_for="event", event=other_event)
     assert {(p.field, p.message) for p in error.problems} == {
         ("used_for", rules.USED_FOR_FIXED),
         ("event", rules.EVENT_FIXED),
@@ -210,27 +210,27 @@ def test_used_for_and_event_are_fixed_after_creation(ticket_code, other_event):
 
 def test_a_ticket_with_a_code_cannot_become_free(ticket_code, paid_ticket):
     rules.attach_tickets(code=ticket_code, tickets=[paid_ticket])
-    error = refused(ticket_rules.update_ticket, ticket=paid_ticket, type="free", price=Decimal("0"))
+    error = refused(ticket_rules.update_ticket, paid_ticket, type="free", price=Decimal("0"))
     assert error.messages == [rules.FREE_TICKET.format(ticket="Early bird")]
     assert error.problems[0].field == "discount_code"
 
 
 def test_a_ticket_price_below_its_amount_code_is_refused(ticket_code, paid_ticket):
     rules.attach_tickets(code=ticket_code, tickets=[paid_ticket])
-    error = refused(ticket_rules.update_ticket, ticket=paid_ticket, price=Decimal("5.00"))
+    error = refused(ticket_rules.update_ticket, paid_ticket, price=Decimal("5.00"))
     assert error.messages == [rules.AMOUNT_ABOVE_PRICE.format(value="10.00", ticket="Early bird", price="5.00")]
 
 
 def test_a_ticket_is_attached_through_its_own_field(ticket_code, paid_ticket):
-    ticket_rules.update_ticket(ticket=paid_ticket, discount_code=ticket_code)
+    ticket_rules.update_ticket(paid_ticket, discount_code=ticket_code)
     assert attached_ids(ticket_code) == {paid_ticket.pk}
-    ticket_rules.update_ticket(ticket=paid_ticket, discount_code=None)
+    ticket_rules.update_ticket(paid_ticket, discount_code=None)
     assert attached_ids(ticket_code) == set()
 
 
 def test_a_ticket_is_not_moved_to_another_code_through_its_field(event, ticket_code, paid_ticket):
-    ticket_rules.update_ticket(ticket=paid_ticket, discount_code=ticket_code)
+    ticket_rules.update_ticket(paid_ticket, discount_code=ticket_code)
     other = DiscountCodeFactory(event=event, code="OTHER")
-    error = refused(ticket_rules.update_ticket, ticket=paid_ticket, discount_code=other)
+    error = refused(ticket_rules.update_ticket, paid_ticket, discount_code=other)
     assert error.problems[0].kind is Kind.CONFLICT
     assert attached_ids(ticket_code) == {paid_ticket.pk}
