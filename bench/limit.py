@@ -111,7 +111,8 @@ def code_tickets(request, pk: int) -> HttpResponse:
     include_event = "include" in params
 
     if "HTTP_AUTHORIZATION" not in request.META:
-        return error(404, "not_found", "Not found.", "Not found")  # the public sees no code
+        # as the endpoint answers without a token
+        return error(401, "not_authenticated", "Authentication credentials were not provided.", "Not authenticated")
     user_id = user_id_from(request)
     if user_id is None:
         return error(401, "token_not_valid", "Given token not valid for any token type", "Not authenticated")

@@ -11,6 +11,7 @@ import json
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
+from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q, Sum
@@ -307,12 +308,35 @@ def _place(buyer, lines, code_text, code_id, now, idempotency_key, request) -> O
     return order
 
 
+#: What ``update_order`` compares a member the order does not store (its ``tickets``, sent on creation) with.
+_NOT_STORED = object()
+
+
+@transaction.atomic
+def update_order(order: Order, /, *, now: datetime, **changes: Any) -> Order:
+    """An order changes only by being cancelled. A member sent with its stored value is no change (a client
+    saving back the order it fetched: 200, nothing happens); a change of anything else is refused."""
+    locked = Order.objects.select_for_update().get(pk=order.pk)
+    changed = {name: value for name, value in changes.items() if getattr(locked, name, _NOT_STORED) != value}
+    if not changed:
+        return locked
+    if changed != {"status": OrderStatus.CANCELLED}:
+        field = "status" if "status" in changed else next(iter(changed))
+        raise RuleError(Problem(field, ONLY_CANCELLING, "only_cancelling", Kind.CONFLICT))
+    return _cancel(locked, now=now)
+
+
 @transaction.atomic
 def cancel_order(*, order: Order, now: datetime) -> Order:
     """Cancel a placed order: its tickets go back on sale and its code's uses are freed."""
     locked = Order.objects.select_for_update().get(pk=order.pk)
     if locked.status == OrderStatus.CANCELLED:
         raise RuleError(Problem("status", ALREADY_CANCELLED, "already_cancelled", Kind.CONFLICT))
+    return _cancel(locked, now=now)
+
+
+def _cancel(locked: Order, *, now: datetime) -> Order:
+    """Cancel ``locked``, a placed order whose row this transaction holds locked."""
     lines = list(locked.lines.all())
     if locked.discount_code_id:
         DiscountCode.objects.select_for_update().filter(pk=locked.discount_code_id).first()

@@ -5,6 +5,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers as drf
 from rest_framework_json_api import serializers
 
+from eventsite.api.documents import StrictKeysMixin
 from eventsite.api.fields import MoneyField
 from eventsite.api.relations import LinkField, parse_id
 
@@ -29,7 +30,7 @@ class TicketIdField(drf.Field):
         return str(value)
 
 
-class LineSerializer(drf.Serializer):
+class LineSerializer(StrictKeysMixin, drf.Serializer):
     id = TicketIdField()
     quantity = drf.IntegerField(min_value=1, max_value=10_000)
     price = MoneyField(required=False, min_value=0)
@@ -39,9 +40,10 @@ def to_line(data: dict) -> LineInput:
     return LineInput(data["id"], data["quantity"], data.get("price"))
 
 
-class QuoteRequestSerializer(drf.Serializer):
+class QuoteRequestSerializer(StrictKeysMixin, drf.Serializer):
     """``{"tickets": [{"id", "quantity", "price"?}], "discount-code"?: str, "discount-code-id"?: str}``."""
 
+    extra_keys = ("discount-code", "discount-code-id")
     tickets = LineSerializer(many=True, allow_empty=False, max_length=100)
 
     def to_internal_value(self, data):

@@ -146,8 +146,5 @@ class OrderViewSet(ResourceViewSet):
             raise exceptions.PermissionDenied("Only the buyer or the event's organizers cancel an order.")
         serializer = self.get_serializer(order, data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
-        data = serializer.validated_data
-        if set(data) - {"status"} or data.get("status") != OrderStatus.CANCELLED:
-            raise RuleError(Problem("status", rules.ONLY_CANCELLING, "only_cancelling", Kind.CONFLICT))
-        rules.cancel_order(order=order, now=timezone.now())
+        rules.update_order(order, now=timezone.now(), **serializer.validated_data)
         return Response(self.get_serializer(self.get_queryset().get(pk=order.pk)).data)

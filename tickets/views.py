@@ -4,7 +4,7 @@ from django.db.models import Prefetch, Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiResponse, extend_schema
-from rest_framework import exceptions
+from rest_framework import exceptions, permissions
 from rest_framework.decorators import action
 from rest_framework.response import Response
 from rest_framework_json_api.utils import get_included_resources, undo_format_field_name
@@ -66,6 +66,13 @@ class TicketViewSet(ResourceViewSet):
     prefetch_for_includes = {
         "discount_code": [Prefetch("discount_code__tickets", queryset=Ticket.objects.only("pk", "discount_code_id"))]
     }
+
+    def get_permissions(self):
+        """A code's tickets and a ticket's code are for the event's organizers: without a login they are a 401
+        (before any look-up), as every endpoint that needs one; the rest of tickets is public to read."""
+        if self.action == "related_discount_code" or "code_pk" in self.kwargs:
+            return [permissions.IsAuthenticated(), *super().get_permissions()]
+        return super().get_permissions()
 
     def list(self, request, *args, **kwargs):
         """A code's tickets, listed plainly (no ``sort``, ``filter``, ``fields``; ``include`` at most ``event``), come

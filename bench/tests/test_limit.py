@@ -61,9 +61,9 @@ def test_the_limit_view_hides_other_events_codes_as_the_endpoint_does(api, organ
     assert real["errors"][0]["status"] == limit["errors"][0]["status"] == "404"
 
 
-def test_the_limit_view_hides_codes_from_the_anonymous_as_the_endpoint_does(api, code_with_tickets):
+def test_the_limit_view_asks_the_anonymous_to_log_in_as_the_endpoint_does(api, code_with_tickets):
     real, limit = documents(api(None), code_with_tickets, {"page[size]": "50", "include": "event"})
-    assert real["errors"][0]["status"] == limit["errors"][0]["status"] == "404"
+    assert real["errors"][0]["status"] == limit["errors"][0]["status"] == "401"
 
 
 def test_the_limit_view_refuses_a_bad_token_as_the_endpoint_does(api, code_with_tickets):

@@ -5,9 +5,17 @@
 - DRF validation errors from serializers are 422 (the document was understood; its content is wrong).
 - Bad query parameters are 400 with ``source.parameter``; a body that is not a JSON:API document is 400.
 - A database that is unreachable is 503; an integrity error that slipped past the rules is 409.
+- ``DocumentError``: problems found in the request document itself (an unknown member, a bad linkage item),
+  each with the JSON pointer of the offending member or item.
+- A failed log-in (no token, a bad or expired one) is one error object, whatever the authentication library
+  put in its detail.
+
+Every error object holds JSON:API's members only (``status``, ``code``, ``title``, ``detail``, ``source``...);
+anything else a library adds goes under ``meta``.
 """
 
 import logging
+from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -54,6 +62,50 @@ class ServiceUnavailable(exceptions.APIException):
     status_code = status.HTTP_503_SERVICE_UNAVAILABLE
     default_detail = "The database is unavailable; try again shortly."
     default_code = "service_unavailable"
+
+
+@dataclass(frozen=True)
+class DocumentProblem:
+    pointer: str
+    detail: str
+    code: str
+    status: int = 422
+
+
+class DocumentError(exceptions.APIException):
+    """Problems in the request document, one error object each at its pointer. Not a ``ValidationError``, so
+    a serializer field may raise it and DRF passes it through instead of nesting it under the field's name."""
+
+    def __init__(self, problems: list[DocumentProblem] | DocumentProblem):
+        self.problems = [problems] if isinstance(problems, DocumentProblem) else list(problems)
+        statuses = {p.status for p in self.problems}
+        self.status_code = 404 if 404 in statuses else 409 if 409 in statuses else max(statuses)
+        super().__init__("; ".join(p.detail for p in self.problems), self.problems[0].code)
+
+
+#: The members JSON:API allows in an error object.
+ERROR_MEMBERS = frozenset({"id", "links", "status", "code", "title", "detail", "source", "meta"})
+
+
+def jsonapi_error(error: dict) -> dict:
+    """An error object with JSON:API's members only; whatever else it holds is moved under ``meta``."""
+    extra = {key: error.pop(key) for key in list(error) if key not in ERROR_MEMBERS}
+    if extra:
+        error["meta"] = {**error.get("meta", {}), **extra}
+    return error
+
+
+def authentication_error(exc: exceptions.APIException) -> dict:
+    """One error object for a failed log-in. simplejwt's detail for a bad token is a dict with ``detail``,
+    ``code`` and a list of ``messages`` (one per token class tried), which would otherwise become three."""
+    detail, code = exc.detail, None
+    if isinstance(detail, dict):
+        code = detail.get("code")
+        detail = detail.get("detail", "")
+    elif isinstance(detail, list):
+        detail = " ".join(map(str, detail))
+    code = str(code or getattr(detail, "code", None) or exc.default_code)
+    return error_object(exc.status_code, code, str(detail))
 
 
 def error_object(status_code: int, code: str, detail: str, pointer: str | None = None, **source) -> dict:
@@ -111,8 +163,26 @@ def rule_error_response(exc: RuleError, view) -> Response:
 
 def exception_handler(exc, context):
     view = context.get("view")
+    response = _handle(exc, context, view)
+    if response is not None and isinstance(response.data, (list, dict)):
+        errors = response.data if isinstance(response.data, list) else response.data.get("errors", [])
+        for error in errors:
+            if isinstance(error, dict):
+                jsonapi_error(error)
+    return response
+
+
+def _handle(exc, context, view):
     if isinstance(exc, RuleError):
         return rule_error_response(exc, view)
+    if isinstance(exc, DocumentError):
+        errors = [error_object(p.status, p.code, p.detail, p.pointer) for p in exc.problems]
+        return errors_response(errors, exc.status_code, view)
+    if isinstance(exc, exceptions.NotAuthenticated | exceptions.AuthenticationFailed):
+        response = errors_response([authentication_error(exc)], exc.status_code, view)
+        if exc.status_code == 401:
+            response["WWW-Authenticate"] = 'JWT realm="api", Bearer realm="api"'
+        return response
     if isinstance(exc, InvalidQueryParameter):
         return errors_response(
             [error_object(400, exc.default_code, exc.detail, parameter=exc.parameter)]
@@ -156,6 +226,4 @@ def exception_handler(exc, context):
         error.setdefault("title", TITLES.get(response.status_code, ""))
         if isinstance(exc, exceptions.ValidationError):
             error.setdefault("code", "invalid")
-    if isinstance(exc, exceptions.NotAuthenticated | exceptions.AuthenticationFailed):
-        response["WWW-Authenticate"] = 'JWT realm="api", Bearer realm="api"'
     return response

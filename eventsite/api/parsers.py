@@ -2,7 +2,8 @@
 
 DRF-JSONAPI's parser assumes a well-formed document; a list where an object belongs, or a deeply nested
 body, would surface as a 500. Here any such body is a 400 naming the problem, and a body larger than
-``DATA_UPLOAD_MAX_MEMORY_SIZE`` is a 413 before it is parsed.
+``DATA_UPLOAD_MAX_MEMORY_SIZE`` is a 413 before it is parsed. A resource object sent to create or update a
+resource is then checked against the endpoint's serializer (``documents.checked``: unknown members, null).
 """
 
 import io
@@ -11,6 +12,9 @@ from django.conf import settings
 from django.utils.http import parse_header_parameters
 from rest_framework import exceptions, parsers, status
 from rest_framework_json_api import parsers as jsonapi_parsers
+from rest_framework_json_api.utils import get_resource_name
+
+from . import documents
 
 
 class PayloadTooLarge(exceptions.APIException):
@@ -62,4 +66,22 @@ class JSONAPIParser(BoundedJSONMixin, jsonapi_parsers.JSONParser):
                     for name, relation in (item.get("relationships") or {}).items():
                         if not isinstance(relation, dict) or "data" not in relation:
                             raise exceptions.ParseError(f"The relationship “{name}” needs a “data” member.")
-        return super().parse_data(result, parser_context)
+        parsed = super().parse_data(result, parser_context)
+        from rest_framework_json_api.views import RelationshipView  # imports DRF's views, which import this module
+
+        view = (parser_context or {}).get("view")
+        request = (parser_context or {}).get("request")
+        if (
+            request is None
+            or request.method not in ("POST", "PATCH")
+            or isinstance(view, RelationshipView)
+            or not hasattr(view, "get_serializer")
+        ):
+            return parsed
+        return documents.checked(
+            parsed,
+            result["data"],
+            view.get_serializer(),
+            resource_type=str(get_resource_name(parser_context)),
+            creating=request.method == "POST",
+        )

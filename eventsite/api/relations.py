@@ -3,13 +3,14 @@
 DRF's own lookup is unscoped, one query per id, and reports a missing id as a validation error. Here a batch
 of linkage is checked in one query among what ``scope(queryset, request)`` allows, and an id that names
 nothing the requester may use is a 404, so ids of other events' rows are neither used nor confirmed.
+Every linkage error points at the offending item (``/data/relationships/tickets/data/0``, ``/data/0``).
 """
 
-from rest_framework import exceptions
 from rest_framework.relations import MANY_RELATION_KWARGS, ManyRelatedField
-from rest_framework_json_api.exceptions import Conflict
 from rest_framework_json_api.relations import ResourceRelatedField
-from rest_framework_json_api.utils import get_resource_type_from_queryset
+from rest_framework_json_api.utils import format_field_name, get_resource_type_from_queryset
+
+from .exceptions import DocumentError, DocumentProblem
 
 MAX_ID = 2**63 - 1
 
@@ -27,30 +28,49 @@ def parse_id(raw) -> int | None:
     return value if 1 <= value <= MAX_ID else None
 
 
+def linkage_error(pointer: str, detail: str, code: str, status: int = 422) -> DocumentError:
+    return DocumentError(DocumentProblem(pointer, detail, code, status))
+
+
 def parse_identifier(item, expected_type: str, pointer: str = "/data") -> int:
-    """One resource identifier object → its id; a malformed one is a 422, another type a 409."""
+    """One resource identifier object → its id; a malformed one is a 422, another type a 409, an id that
+    cannot name a row a 404; each error points at ``pointer``, the item's place in the document."""
     if not isinstance(item, dict):
-        raise exceptions.ValidationError({"linkage": [f"{pointer} must be a resource identifier object."]})
+        raise linkage_error(
+            pointer, "A resource identifier object ({“type”, “id”}) belongs here.", "not_an_identifier"
+        )
     if "type" not in item:
-        raise exceptions.ValidationError({"linkage": [f"{pointer} has no “type”."]})
+        raise linkage_error(pointer, "The resource identifier has no “type”.", "identifier_without_type")
     if "id" not in item:
-        raise exceptions.ValidationError({"linkage": [f"{pointer} has no “id”."]})
+        raise linkage_error(pointer, "The resource identifier has no “id”.", "identifier_without_id")
     if item["type"] != expected_type:
-        raise Conflict(f"{pointer} has type “{item['type']!s:.40}”; this relationship holds “{expected_type}”.")
+        detail = f"The type is “{item['type']!s:.40}”; this relationship holds “{expected_type}”."
+        raise linkage_error(pointer, detail, "wrong_type", 409)
     pk = parse_id(item["id"])
     if pk is None:
-        raise exceptions.NotFound(f"There is no {expected_type} with id {item['id']!s:.40}.")
+        raise linkage_error(pointer, f"There is no {expected_type} with id {item['id']!s:.40}.", "not_found", 404)
     return pk
 
 
-def fetch_linked(queryset, ids: list[int], expected_type: str) -> list:
-    """The rows the ids name, in the order given (duplicates once), in one query; any missing one is a 404."""
+def fetch_linked(queryset, ids: list[int], expected_type: str, pointers: list[str] | None = None) -> list:
+    """The rows the ids name, in the order given (duplicates once), in one query; any missing one is a 404
+    (pointing at the first linkage item that names it, given the items' ``pointers``)."""
     wanted = list(dict.fromkeys(ids))
     found = {obj.pk: obj for obj in queryset.filter(pk__in=wanted)} if wanted else {}
     missing = [pk for pk in wanted if pk not in found]
     if missing:
-        shown = ", ".join(map(str, missing[:10]))
-        raise exceptions.NotFound(f"There is no {expected_type} with id {shown}.")
+        where = dict(zip(reversed(ids), reversed(pointers), strict=True)) if pointers else {}
+        raise DocumentError(
+            [
+                DocumentProblem(
+                    where.get(pk, "/data"),
+                    f"There is no {expected_type} with id {pk}.",
+                    "not_found",
+                    404,
+                )
+                for pk in missing[:10]
+            ]
+        )
     return [found[pk] for pk in wanted]
 
 
@@ -99,8 +119,9 @@ class ScopedResourceRelatedField(TypedResourceRelatedField):
         return get_resource_type_from_queryset(super().get_queryset())
 
     def to_internal_value(self, data):
-        pk = parse_identifier(data, self.resource_type(), f"/data/relationships/{self.field_name}/data")
-        return fetch_linked(self.get_queryset(), [pk], self.resource_type())[0]
+        pointer = f"/data/relationships/{format_field_name(self.field_name)}/data"
+        pk = parse_identifier(data, self.resource_type(), pointer)
+        return fetch_linked(self.get_queryset(), [pk], self.resource_type(), [pointer])[0]
 
 
 class ScopedManyRelatedField(ManyRelatedField):
@@ -109,9 +130,9 @@ class ScopedManyRelatedField(ManyRelatedField):
             self.fail("not_a_list", input_type=type(data).__name__)
         child = self.child_relation
         expected = child.resource_type()
-        pointer = f"/data/relationships/{self.field_name}/data"
-        ids = [parse_identifier(item, expected, f"{pointer}/{i}") for i, item in enumerate(data)]
-        return fetch_linked(child.get_queryset(), ids, expected)
+        pointers = [f"/data/relationships/{format_field_name(self.field_name)}/data/{i}" for i in range(len(data))]
+        ids = [parse_identifier(item, expected, pointer) for item, pointer in zip(data, pointers, strict=True)]
+        return fetch_linked(child.get_queryset(), ids, expected, pointers)
 
 
 class LinkField(ResourceRelatedField):

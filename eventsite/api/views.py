@@ -100,8 +100,11 @@ class RelationshipView(StrictQueryMixin, jsonapi_views.RelationshipView):
         data = self.request.data
         if not isinstance(data, list):
             raise ParseError("“data” must be an array of resource identifiers.")
-        ids = [parse_identifier(item, self.related_type, f"/data/{i}") for i, item in enumerate(data)]
-        return fetch_linked(self.linked_queryset(parent), ids, self.related_type)
+        pointers = [f"/data/{i}" for i in range(len(data))]
+        ids = [
+            parse_identifier(item, self.related_type, pointer) for item, pointer in zip(data, pointers, strict=True)
+        ]
+        return fetch_linked(self.linked_queryset(parent), ids, self.related_type, pointers)
 
     def get(self, request, *args, **kwargs):
         return self.linkage(self.parent())
@@ -117,7 +120,8 @@ class RelationshipView(StrictQueryMixin, jsonapi_views.RelationshipView):
                     self.set(parent, None)
                 else:
                     pk = parse_identifier(data, self.related_type)
-                    self.set(parent, fetch_linked(self.linked_queryset(parent), [pk], self.related_type)[0])
+                    linked = fetch_linked(self.linked_queryset(parent), [pk], self.related_type, ["/data"])
+                    self.set(parent, linked[0])
         return self.linkage(self.parent())
 
     def post(self, request, *args, **kwargs):

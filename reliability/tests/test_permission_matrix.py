@@ -129,13 +129,13 @@ MATRIX: dict[str, Row] = {
         {"get": "200 200 200 200 200 200", "patch": "401 403 403 200 200 200", "delete": "401 403 403 204 204 204"},
         bodies={"patch": lambda w: doc("ticket", {"name": "Renamed"}, id=w.ticket.pk)},
     ),
-    "v1/tickets/<id:pk>/discount-code": Row({"get": "404 404 404 200 200 200"}),
+    "v1/tickets/<id:pk>/discount-code": Row({"get": "401 404 404 200 200 200"}),
     "v1/tickets/<id:pk>/relationships/discount-code": Row(
         {"get": "401 404 404 200 200 200", "patch": "401 404 404 200 200 200"},
         bodies={"patch": lambda w: ({"data": None}, JSONAPI)},
     ),
     "v1/events/<id:event_pk>/tickets": Row({"get": "200 200 200 200 200 200"}),
-    "v1/discount-codes/<id:code_pk>/tickets": Row({"get": "404 404 404 200 200 200"}),
+    "v1/discount-codes/<id:code_pk>/tickets": Row({"get": "401 404 404 200 200 200"}),
     "v1/discount-codes": Row(
         {"get": "401 200 200 200 200 200", "post": "401 403 403 201 201 201"},
         bodies={
