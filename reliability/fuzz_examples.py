@@ -42,6 +42,8 @@ PARAMETERS: dict[str, Build] = {
     "event_pk": lambda w: w.event.pk,
     "code_pk": lambda w: w.code.pk,
     "code": lambda w: w.code.code,
+    "order_pk": lambda w: w.order.pk,
+    "user_pk": lambda w: w.organizer.pk,
 }
 
 

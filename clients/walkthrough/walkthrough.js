@@ -10,6 +10,7 @@
  * ({"step": "requests"}); the first step that fails prints {"step": ..., "failed": ...} and the script exits 1. eventsite/tests/test_walkthrough_client.py runs it
  * against a live server and checks every line.
  */
+const http = require('http')
 const JsonApi = require('devour-client')
 
 const API = process.env.API || 'http://127.0.0.1:8000/v1'
@@ -25,6 +26,9 @@ function errorBuilder (error) {
 
 function client (bearer) {
   const api = new JsonApi({ apiUrl: API, pluralize: false, logger: false, bearer, errorBuilder })
+  // A connection per request: Node keeps idle connections open, and reusing one just as gunicorn closes it
+  // (after its 2-second keep-alive) fails with "socket hang up" on a slow machine.
+  api.axios.defaults.httpAgent = new http.Agent({ keepAlive: false })
   const rel = (type, jsonApi = 'hasOne') => ({ jsonApi, type })
   api.define('user', {
     email: '', password: '', 'first-name': '', 'last-name': '', 'date-joined': ''
