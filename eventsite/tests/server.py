@@ -53,7 +53,7 @@ def gunicorn(workers: int = 2, threads: int = 4, **env_overrides: str):
             try:
                 urllib.request.urlopen(f"{base}/v1/events", timeout=2)
                 break
-            except OSError:  # refused, reset or timed out (URLError, ConnectionError, TimeoutError) while it boots
+            except OSError:  # refused, reset or timed out (URLError is one): a worker still booting
                 if time.monotonic() > deadline or process.poll() is not None:
                     raise RuntimeError("gunicorn did not start") from None
                 time.sleep(0.2)
