@@ -3,11 +3,12 @@ in ``/v1/schema`` and sends it in-process to the WSGI app, logged in as the even
 dataset (``reliability/seed.py``). No answer may be a 5xx or contradict the schema (status code documented,
 content type and body conforming), and every operation must answer a 2xx at least once.
 
-What makes success reachable (``reliability/fuzz_examples.py``): path parameters are the seeded objects' (the
-generated ones too, half the time), each operation first sends its example (a request built from the world that
-must succeed), and generated bodies are also grafted onto that example one member at a time, so that generated
-values reach the rules instead of stopping at a missing member. Every request runs in a savepoint that is rolled
-back (a delete or a rename does not starve the next one) with empty caches (no throttle carried over).
+What makes success reachable (``reliability/fuzz_examples.py``): path parameters are the seeded objects' (for
+part of the generated cases; the others keep generated ones), each operation first sends its example (a request
+built from the world that must succeed), and generated bodies are also grafted onto that example one member at a
+time, so that generated values reach the rules instead of stopping at a missing member. Every request runs in a
+savepoint that is rolled back (a delete or a rename does not starve the next one) with empty caches (no throttle
+carried over).
 
 Examples per operation: ``RELIABILITY_FUZZ_EXAMPLES`` (CI 8; ``scripts/reliability.sh --long`` 150). The table of
 operations (example's status, generated 2xx) is printed on every run.
@@ -103,13 +104,17 @@ def graft(example_body, generated_body, draw):
     body = copy.deepcopy(example_body)
     data = generated_body.get("data")
     if isinstance(body.get("data"), dict) and isinstance(data, dict):
-        for part in ("attributes", "relationships"):
-            members = data.get(part)
-            if isinstance(members, dict) and members:
-                name = draw(st.sampled_from(sorted(members)), label=f"grafted {part[:-1]}")
-                body["data"].setdefault(part, {})[name] = members[name]
-                return body
-        return None
+        members = [
+            (part, name)
+            for part in ("attributes", "relationships")
+            if isinstance(data.get(part), dict)
+            for name in sorted(data[part])
+        ]
+        if not members:
+            return None
+        part, name = draw(st.sampled_from(members), label="grafted member")
+        body["data"].setdefault(part, {})[name] = data[part][name]
+        return body
     if "data" not in body and generated_body:
         name = draw(st.sampled_from(sorted(generated_body)), label="grafted member")
         body[name] = generated_body[name]
@@ -133,8 +138,8 @@ class Outcome:
 
 
 def fuzz(operation, world, token: str | None) -> Outcome:
-    """The operation's example, then generated cases (seeded path parameters half the time, bodies grafted onto
-    the example's half the time), each in a fresh world, each checked against the schema."""
+    """The operation's example, then generated cases (some with the seeded path parameters, some with their body
+    grafted onto the example's), each in a fresh world, each checked against the schema."""
     outcome = Outcome()
     label = operation.label
     example = EXAMPLES.get(label, Example())
