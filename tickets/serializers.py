@@ -1,10 +1,10 @@
 """JSON:API shape of a ticket. Whether it may carry a code is decided in the rules, not here."""
 
-from rest_framework import exceptions
 from rest_framework_json_api import serializers
 
 from discounts.models import DiscountCode
 from eventsite.access import manages, scope_to_managed
+from eventsite.api.exceptions import DocumentError, DocumentProblem
 from eventsite.api.fields import AwareDateTimeField, MoneyField
 from eventsite.api.relations import ScopedResourceRelatedField, TypedResourceRelatedField, parse_id
 from eventsite.api.serializers import CompiledReadMixin
@@ -83,7 +83,14 @@ class TicketSerializer(CompiledReadMixin, serializers.ModelSerializer):
                 pk = parse_id(raw)
                 code = scope_to_managed(DiscountCode.objects.all(), self.context["request"]).filter(pk=pk).first()
                 if code is None:
-                    raise exceptions.NotFound(f"There is no discount-code with id {raw}.")
+                    raise DocumentError(
+                        DocumentProblem(
+                            "/data/attributes/discount-code-id",
+                            f"There is no discount-code with id {raw}.",
+                            "not_found",
+                            404,
+                        )
+                    )
             if "discount_code" in attrs and attrs["discount_code"] != code:
                 raise serializers.ValidationError(
                     {"discount_code_id": "discount-code-id and the discount-code relationship name different codes."}

@@ -7,8 +7,12 @@ meant to carry a code was placed at full price. Here, for every JSON:API create 
 
 - **Unknown members are refused.** An attribute or relationship the resource does not have is a 422 pointing at
   it (``/data/attributes/discount-kode``); so is a member sent in the wrong section (a relationship among the
-  attributes). Read-only members are members: a client that echoes ``used-count`` or ``created-at`` back is not
-  refused, and DRF ignores what it sends for them.
+  attributes). A member of the resource object that JSON:API does not define (``attribute`` for
+  ``attributes``) is a 400 pointing at it: everything in it would be ignored otherwise.
+- **Read-only members are members**: a client that echoes ``used-count`` or ``created-at`` back is not refused,
+  and DRF ignores what it sends for them. Only on create, a read-only *relationship* given linkage is refused:
+  it names a resource the client expects to be linked (an order's ``discount-code``, an event's ``owner``), and
+  ignoring it would silently do something else (an order at full price).
 - **``null`` means "not set".** On create, a null optional member is left out, so its default applies (Ember
   Data sends null for everything unset). On update, a member that may be null stores null (``max-quantity``:
   unlimited); one that may not be null but has a default returns to it (``min-quantity``: 1); one without a
@@ -30,10 +34,16 @@ from rest_framework_json_api.utils import is_relationship_field, undo_format_fie
 
 from .exceptions import DocumentError, DocumentProblem
 
+#: The members of a resource object (JSON:API 1.1, "Resource Objects").
+RESOURCE_OBJECT_MEMBERS = frozenset({"type", "id", "lid", "attributes", "relationships", "links", "meta"})
+NOT_A_RESOURCE_MEMBER = (
+    "A resource object has no member “{name}” (it has type, id, attributes, relationships, links, meta)."
+)
 UNKNOWN_MEMBER = "The {resource} resource has no {kind} “{name}”."
 WRONG_SECTION = "“{name}” is {other} of the {resource} resource, not {kind}."
 KIND = {"attributes": "attribute", "relationships": "relationship"}
 A_KIND = {"attributes": "an attribute", "relationships": "a relationship"}
+SET_BY_THE_SERVER = "“{name}” is set by the server; leave it out when creating a {resource}."
 NOT_LINKAGE = "A relationship's “data” is null, a resource identifier object or an array of them."
 UNKNOWN_KEY = "Unknown key “{name}”."
 NO_DEFAULT = object()
@@ -54,7 +64,13 @@ def members(serializer) -> dict[str, dict[str, Any]]:
 
 def unknown_member_problems(resource: dict, serializer, resource_type: str) -> list[DocumentProblem]:
     known = members(serializer)
-    problems = []
+    problems = [
+        DocumentProblem(
+            f"/data/{pointer_segment(name)}", NOT_A_RESOURCE_MEMBER.format(name=name), "unknown_member", 400
+        )
+        for name in resource
+        if name not in RESOURCE_OBJECT_MEMBERS
+    ]
     for section, other in (("attributes", "relationships"), ("relationships", "attributes")):
         for name in resource.get(section) or {}:
             field_name = undo_format_field_name(name)
@@ -69,6 +85,18 @@ def unknown_member_problems(resource: dict, serializer, resource_type: str) -> l
             else:
                 detail = UNKNOWN_MEMBER.format(resource=resource_type, kind=KIND[section], name=name)
                 problems.append(DocumentProblem(pointer, detail, "unknown_member"))
+    return problems
+
+
+def read_only_linkage_problems(resource: dict, serializer, resource_type: str) -> list[DocumentProblem]:
+    """On create: linkage given for a read-only relationship (see the module's docstring)."""
+    relationships = members(serializer)["relationships"]
+    problems = []
+    for name, relationship in (resource.get("relationships") or {}).items():
+        field = relationships.get(undo_format_field_name(name))
+        if field is not None and field.read_only and relationship.get("data") not in (None, []):
+            detail = SET_BY_THE_SERVER.format(name=name, resource=resource_type)
+            problems.append(DocumentProblem(f"/data/relationships/{pointer_segment(name)}", detail, "read_only"))
     return problems
 
 
@@ -121,6 +149,8 @@ def unset_nulls(parsed: dict, resource: dict, serializer, *, creating: bool) -> 
 def checked(parsed: dict, resource: dict, serializer, *, resource_type: str, creating: bool) -> dict:
     """The parsed resource object, with unknown members refused and nulls read as "not set"."""
     problems = unknown_member_problems(resource, serializer, resource_type) + linkage_problems(resource)
+    if creating:
+        problems += read_only_linkage_problems(resource, serializer, resource_type)
     if problems:
         raise DocumentError(problems)
     unset_nulls(parsed, resource, serializer, creating=creating)

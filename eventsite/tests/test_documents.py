@@ -74,6 +74,19 @@ def test_the_code_sent_as_the_read_only_relationship_name_is_refused(api, strang
     assert not Order.objects.exists()
 
 
+def test_a_code_given_as_the_orders_read_only_relationship_is_refused(api, stranger, ticket_code, paid_ticket):
+    """Open Event's clients name the code of a new order by linkage; here the server sets that relationship
+    (from the ``code`` attribute), so linkage there is refused rather than ignored (a full-price order)."""
+    rules.attach_tickets(code=ticket_code, tickets=[paid_ticket])
+    doc = order_doc(paid_ticket)
+    doc["data"]["relationships"] = {"discount-code": {"data": ident("discount-code", ticket_code)}}
+    (error,) = errors_of(api(stranger).post("/v1/orders", doc), 422)
+    assert (error["source"]["pointer"], error["code"]) == ("/data/relationships/discount-code", "read_only")
+    assert not Order.objects.exists()
+    doc["data"]["relationships"] = {"discount-code": {"data": None}, "buyer": {"data": None}}
+    assert api(stranger).post("/v1/orders", doc).status_code == 201
+
+
 def test_a_misspelt_key_of_an_order_line_is_refused(api, stranger, paid_ticket):
     doc = {
         "data": {"type": "order", "attributes": {"tickets": [{"id": str(paid_ticket.pk), "quantity": 1, "qty": 3}]}}
@@ -116,6 +129,14 @@ def test_unknown_attributes_and_relationships_are_each_refused_at_their_pointer(
         "/data/relationships/foo",
         "/data/relationships/value",
     ]
+    ticket_code.refresh_from_db()
+    assert ticket_code.value == Decimal("10.00")
+
+
+def test_a_misspelt_member_of_the_resource_object_is_a_400(api, organizer, ticket_code):
+    doc = {"data": {"type": "discount-code", "id": str(ticket_code.pk), "attribute": {"value": "1.00"}}}
+    response = api(organizer).patch(f"/v1/discount-codes/{ticket_code.pk}", doc)
+    assert pointers(response, 400) == ["/data/attribute"]
     ticket_code.refresh_from_db()
     assert ticket_code.value == Decimal("10.00")
 
