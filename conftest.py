@@ -141,11 +141,26 @@ def stranger(db):
     return UserFactory(email="stranger@example.org")
 
 
+DATABASE_FIXTURES = {"db", "transactional_db", "live_server", "django_db_reset_sequences"}
+
+
 @pytest.fixture(autouse=True)
-def _fresh_cache():
-    # Throttle counters live in the cache; each test starts with none.
+def _fresh_cache(request):
+    """Throttle counters live in the cache; each test starts with none.
+
+    Without REDIS_URL the cache is a table of the database, as in production: a test that uses the database
+    empties it first (its rows then roll back with the test's, or wait for the next test that uses the
+    database), any other test never touches it."""
+    from django.conf import settings
     from django.core.cache import cache
 
+    in_database = settings.CACHES["default"]["BACKEND"].endswith(".DatabaseCache")
+    if in_database:
+        if not (request.node.get_closest_marker("django_db") or DATABASE_FIXTURES & set(request.fixturenames)):
+            yield
+            return
+        request.getfixturevalue("db")  # the test database first (transactional if the test asked for it)
     cache.clear()
     yield
-    cache.clear()
+    if not in_database:
+        cache.clear()

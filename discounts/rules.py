@@ -356,9 +356,12 @@ CODE_EXPIRED = "{code} expired on {when}."
 CODE_USED_UP = "{code} is used up."
 
 
-def availability_problems(code: DiscountCode, *, now: datetime) -> list[Problem]:
-    """Why a code cannot be used at ``now``, if it cannot: inactive, not yet valid, expired, used up."""
-    name = code.code
+def availability_problems(code: DiscountCode, *, now: datetime, name: str | None = None) -> list[Problem]:
+    """Why a code cannot be used at ``now``, if it cannot: inactive, not yet valid, expired, used up.
+
+    ``name`` is how the messages call the code: the text the requester sent, never the stored spelling, which
+    they did not send (it defaults to the stored text, for the event's organizers)."""
+    name = code.code if name is None else name
     if not code.is_active:
         return [Problem("code", CODE_INACTIVE.format(code=name), "code_inactive")]
     if code.valid_from and now < code.valid_from:
@@ -370,6 +373,15 @@ def availability_problems(code: DiscountCode, *, now: datetime) -> list[Problem]
     if code.tickets_number is not None and code.used_count >= code.tickets_number:
         return [Problem("code", CODE_USED_UP.format(code=name), "code_used_up")]
     return []
+
+
+def is_published(code: DiscountCode, *, now: datetime) -> bool:
+    """Whether the public may learn that the code exists: it is active and its validity has begun.
+
+    Everyone but the event's organizers gets the answer of an unknown code for one that is not: an organizer
+    preparing a code must not have it confirmed to guessers before it goes out. An expired or used-up code was
+    public once, so the check, the quote and orders may say so."""
+    return code.is_active and not (code.valid_from and now < code.valid_from)
 
 
 def _when(moment: datetime) -> str:

@@ -88,8 +88,11 @@ class ApplicableTicketsField(SerializerMethodResourceRelatedField):
 
 
 class PublicDiscountCodeSerializer(serializers.ModelSerializer):
-    """What a buyer's front end learns when someone types a code: its terms and the tickets it applies to."""
+    """What a buyer's front end learns when someone types a code: its terms and the tickets it applies to.
 
+    ``code`` is the text the buyer typed (``context["code_text"]``), not the stored spelling they did not send."""
+
+    code = serializers.SerializerMethodField()
     discount_type = serializers.ChoiceField(source="type", choices=DiscountType.choices, read_only=True)
     value = MoneyField(read_only=True)
     tickets = ApplicableTicketsField(model=Ticket, many=True, read_only=True, method_name="get_tickets")
@@ -110,6 +113,9 @@ class PublicDiscountCodeSerializer(serializers.ModelSerializer):
 
     class JSONAPIMeta:
         resource_name = "discount-code"
+
+    def get_code(self, code) -> str:
+        return self.context["code_text"]
 
     def get_tickets(self, code):
         return [Ticket(pk=pk) for pk in self.context["applicable_tickets"]]

@@ -13,7 +13,7 @@ from rest_framework_json_api.utils import get_included_resources
 
 from eventsite.access import manages, scope_to_managed
 from eventsite.api.permissions import ManagersOnly
-from eventsite.api.throttling import GuardedScopedRateThrottle
+from eventsite.api.throttling import CODE_LOOKUP_SCOPE, GuardedScopedRateThrottle
 from eventsite.api.views import RelationshipView, ResourceViewSet, StrictQueryMixin
 from eventsite.errors import Kind, Problem, RuleError, raise_if
 from eventsite.models import Event
@@ -23,6 +23,8 @@ from tickets.models import Ticket
 from . import rules
 from .models import DiscountCode
 from .serializers import DiscountCodeSerializer, PublicDiscountCodeSerializer
+
+CODE_NOT_FOUND = "There is no such discount code for this event."
 
 
 class DiscountCodeViewSet(ResourceViewSet):
@@ -136,33 +138,43 @@ class DiscountCodeEventRelationship(RelationshipView):
     get=extend_schema(
         responses={
             200: PublicDiscountCodeSerializer,
-            404: OpenApiResponse(description="No such code for this event"),
-            422: OpenApiResponse(description="Inactive, not yet valid, expired or used up"),
-            429: OpenApiResponse(description="Too many look-ups from this client"),
+            404: OpenApiResponse(description="No such code for this event (or not published, to all but organizers)"),
+            422: OpenApiResponse(description="Expired or used up (organizers: also inactive or not yet valid)"),
+            429: OpenApiResponse(description="Too many look-ups from this client or account"),
         }
     )
 )
 class DiscountCodeCheck(StrictQueryMixin, GenericAPIView):
     """``GET /v1/events/{event_id}/discount-codes/{code}``: the public check a buyer's front end makes.
 
-    Throttled per client (``DISCOUNT_CODE_LOOKUP_RATE``) so that codes cannot be found by trying many.
+    Throttled per client and per account (``DISCOUNT_CODE_LOOKUP_RATE``, one budget with the quote and orders)
+    so that codes cannot be found by trying many. A code that is not published yet is unknown to all but the
+    event's organizers, and answers name the code as the requester typed it.
     """
 
     permission_classes = []
     throttle_classes = [GuardedScopedRateThrottle]
-    throttle_scope = "discount_code_lookup"
+    throttle_scope = CODE_LOOKUP_SCOPE
     resource_name = "discount-code"
     queryset = DiscountCode.objects.none()
     serializer_class = PublicDiscountCodeSerializer
 
     def get(self, request, event_pk: int, code: str):
+        now = timezone.now()
         found = (
             DiscountCode.objects.filter(event_id=event_pk).with_code(code).first()
             if len(code) <= rules.MAX_CODE_LENGTH
             else None
         )
+        if found is not None and not rules.is_published(found, now=now) and not manages(request, event_pk):
+            found = None
         if found is None:
-            raise exceptions.NotFound("There is no such discount code for this event.")
-        raise_if(rules.availability_problems(found, now=timezone.now()))
-        context = {"request": request, "view": self, "applicable_tickets": rules.applicable_ticket_ids(found)}
+            raise exceptions.NotFound(CODE_NOT_FOUND)
+        raise_if(rules.availability_problems(found, now=now, name=code))
+        context = {
+            "request": request,
+            "view": self,
+            "applicable_tickets": rules.applicable_ticket_ids(found),
+            "code_text": code,
+        }
         return Response(PublicDiscountCodeSerializer(found, context=context).data)

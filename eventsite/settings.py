@@ -68,21 +68,41 @@ MIDDLEWARE = [
     "axes.middleware.AxesMiddleware",  # last, as django-axes asks
 ]
 
-# The admin log-in is guarded against password guessing by django-axes: after AXES_FAILURE_LIMIT failures for
-# one e-mail address from one IP address, that pair is locked out (429) for AXES_COOLOFF_MINUTES. The API's
-# log-in has its own throttle (AUTH_RATE) and is not counted here.
+# One lock-out policy for the admin's and the API's log-in (django-axes, eventsite/lockout.py): after
+# AXES_FAILURE_LIMIT failures for one e-mail address (any letter case) from one client address, that pair is
+# refused by both for AXES_COOLOFF_MINUTES (the admin: its 429 page; the API: a JSON 429 with Retry-After).
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
-AXES_ONLY_ADMIN_SITE = True
+AXES_ONLY_ADMIN_SITE = False
 AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", "5"))
 AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("AXES_COOLOFF_MINUTES", "15")))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_USERNAME_FORM_FIELD = "username"  # the admin form's field (it holds the e-mail address)
-AXES_IPWARE_PROXY_COUNT = int(os.environ.get("AXES_PROXY_COUNT", "0"))  # 1 behind one TLS proxy (X-Forwarded-For)
+AXES_USERNAME_CALLABLE = "eventsite.lockout.login_key"
+AXES_CLIENT_IP_CALLABLE = "eventsite.clients.client_address"  # the throttles' notion of the client
 AXES_VERBOSE = False
+
+
+def _trusted_proxies() -> int:
+    """NUM_PROXIES: how many reverse proxies we run stand in front (0: the TCP peer is the client).
+
+    AXES_PROXY_COUNT, the lock-out's former setting, is still read when NUM_PROXIES is not set."""
+    values = {name: os.environ[name] for name in ("NUM_PROXIES", "AXES_PROXY_COUNT") if os.environ.get(name)}
+    if len(set(values.values())) > 1:
+        raise ImproperlyConfigured("NUM_PROXIES and AXES_PROXY_COUNT differ; set NUM_PROXIES only.")
+    value = next(iter(values.values()), "0")
+    if not value.isdigit():
+        raise ImproperlyConfigured(f"NUM_PROXIES must be a whole number of proxies (0 or more), not {value!r}.")
+    return int(value)
+
+
+# The client's address is the TCP peer's (REMOTE_ADDR) unless NUM_PROXIES proxies stand in front: then the
+# NUM_PROXIES-th entry of X-Forwarded-For from the right. One function (eventsite/clients.py) serves the
+# throttles and the lock-out.
+NUM_PROXIES = _trusted_proxies()
 
 ROOT_URLCONF = "eventsite.urls"
 
@@ -121,8 +141,12 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
-# A shared cache (Redis) makes throttles hold across several app servers; without it each process counts alone.
+# The throttles count in the default cache, which every worker process and app server must share: Redis with
+# REDIS_URL, otherwise a table of the database (created by migrate: eventsite/migrations/*_database_cache_table).
+# Past MAX_ENTRIES the database cache deletes its expired entries, and a third of the live ones if still over.
+# Every write counts the table's rows, so it stays small; a site with more clients at once than that uses Redis.
 REDIS_URL = os.environ.get("REDIS_URL", "")
+DATABASE_CACHE_TABLE = "eventsite_cache"
 if REDIS_URL:
     CACHES = {
         "default": {
@@ -133,7 +157,13 @@ if REDIS_URL:
         }
     }
 else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": DATABASE_CACHE_TABLE,
+            "OPTIONS": {"MAX_ENTRIES": int(os.environ.get("CACHE_MAX_ENTRIES", "10000"))},
+        }
+    }
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"
@@ -181,6 +211,7 @@ REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_RATES": {
         "discount_code_lookup": os.environ.get("DISCOUNT_CODE_LOOKUP_RATE", "30/minute"),
         "auth": os.environ.get("AUTH_RATE", "20/minute"),
+        "signup": os.environ.get("SIGNUP_RATE", "20/hour"),
     },
     "TEST_REQUEST_RENDERER_CLASSES": (
         "rest_framework_json_api.renderers.JSONRenderer",
@@ -189,8 +220,8 @@ REST_FRAMEWORK = {
     "TEST_REQUEST_DEFAULT_FORMAT": "vnd.api+json",
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
     "COERCE_DECIMAL_TO_STRING": True,
-    # Behind N reverse proxies, throttles key on the client address from X-Forwarded-For (0 = REMOTE_ADDR).
-    "NUM_PROXIES": int(os.environ["NUM_PROXIES"]) if os.environ.get("NUM_PROXIES") else None,
+    # DRF's own notion of the client, kept equal to ours (the throttles use eventsite.clients.client_address).
+    "NUM_PROXIES": NUM_PROXIES,
     "DATETIME_FORMAT": "iso-8601",
 }
 SPECTACULAR_SETTINGS = {

@@ -1,6 +1,6 @@
 """API views of users, log-in tokens and events."""
 
-from django.contrib.auth import authenticate
+from django.contrib.auth import authenticate, user_logged_in
 from django.db import transaction
 from django.db.models import Q
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view, inline_serializer
@@ -15,9 +15,10 @@ from rest_framework_simplejwt.tokens import RefreshToken
 from . import rules
 from .api.parsers import JSONParser
 from .api.permissions import ReadPublicWriteManagers
-from .api.throttling import GuardedScopedRateThrottle, RefreshThrottle
+from .api.throttling import GuardedScopedRateThrottle, RefreshThrottle, SignUpThrottle
 from .api.views import RelationshipView, ResourceViewSet, StrictQueryMixin
 from .errors import Kind, Problem, RuleError
+from .lockout import cool_off_seconds, locked_out_message
 from .models import Event, User
 from .serializers import EventSerializer, UserSerializer
 
@@ -35,6 +36,10 @@ class UserViewSet(StrictQueryMixin, mixins.CreateModelMixin, mixins.RetrieveMode
         if self.action == "create":
             return [permissions.AllowAny()]
         return [permissions.IsAuthenticated()]
+
+    def get_throttles(self):
+        # Accounts cost nothing but a request: signing up is throttled per client (SIGNUP_RATE).
+        return [SignUpThrottle()] if self.action == "create" else []
 
     def get_queryset(self):
         user = self.request.user
@@ -89,7 +94,11 @@ TOKENS = inline_serializer(
         request=inline_serializer(
             "Credentials", {"email": drf_serializers.EmailField(), "password": drf_serializers.CharField()}
         ),
-        responses={200: TOKENS, 401: OpenApiResponse(description="Wrong credentials")},
+        responses={
+            200: TOKENS,
+            401: OpenApiResponse(description="Wrong credentials"),
+            429: OpenApiResponse(description="Too many log-ins from this client, or this e-mail address locked out"),
+        },
     )
 )
 class LoginView(TokenView):
@@ -97,9 +106,13 @@ class LoginView(TokenView):
 
     def post(self, request):
         email, password = self.field("email"), self.field("password")
-        user = authenticate(request, username=email, password=password)
+        user = authenticate(request=request, username=email, password=password)
+        if getattr(request, "axes_locked_out", False):  # eventsite.lockout: the admin's policy, as JSON
+            raise exceptions.Throttled(wait=cool_off_seconds(), detail=locked_out_message())
         if user is None or not user.is_active:
             raise exceptions.AuthenticationFailed(WRONG_CREDENTIALS)
+        # What django.contrib.auth.login() tells for the admin: the lock-out's count starts again, last_login moves.
+        user_logged_in.send(sender=user.__class__, request=request, user=user)
         refresh = RefreshToken.for_user(user)
         return Response({"access_token": str(refresh.access_token), "refresh_token": str(refresh)})
 

@@ -96,8 +96,12 @@ def price_order(
     currency: str,
     code: DiscountCode | None = None,
     remaining_uses: int | None = None,
+    name: str | None = None,
 ) -> Quote:
-    """Price the lines, applying ``code`` (already known to be usable now) as far as its terms allow."""
+    """Price the lines, applying ``code`` (already known to be usable now) as far as its terms allow.
+
+    ``name`` is how messages and lines call the code: the text the buyer sent (default: the stored text)."""
+    name = code.code if code is not None and name is None else name
     prices = [unit_price(line) for line in lines]
     problems: list[Problem] = []
     allowance = [0] * len(lines)
@@ -106,28 +110,20 @@ def price_order(
         eligible = sum(line.quantity for line, c in zip(lines, covered, strict=True) if c)
         for index, (line, c) in enumerate(zip(lines, covered, strict=True)):
             if not c and line.ticket.type != TicketType.FREE:
-                problems.append(
-                    Problem(f"tickets/{index}/id", NOT_COVERED.format(code=code.code), "ticket_not_covered")
-                )
+                problems.append(Problem(f"tickets/{index}/id", NOT_COVERED.format(code=name), "ticket_not_covered"))
         cap = eligible
         if eligible and eligible < code.min_quantity:
             problems.append(
-                Problem(
-                    "tickets", BELOW_MIN_QUANTITY.format(code=code.code, n=code.min_quantity), "below_min_quantity"
-                )
+                Problem("tickets", BELOW_MIN_QUANTITY.format(code=name, n=code.min_quantity), "below_min_quantity")
             )
             cap = 0
         if code.max_quantity is not None and cap > code.max_quantity:
             problems.append(
-                Problem(
-                    "tickets", ABOVE_MAX_QUANTITY.format(code=code.code, n=code.max_quantity), "above_max_quantity"
-                )
+                Problem("tickets", ABOVE_MAX_QUANTITY.format(code=name, n=code.max_quantity), "above_max_quantity")
             )
             cap = code.max_quantity
         if remaining_uses is not None and cap > remaining_uses:
-            problems.append(
-                Problem("code", USES_LEFT.format(code=code.code, n=remaining_uses), "uses_left", Kind.CONFLICT)
-            )
+            problems.append(Problem("code", USES_LEFT.format(code=name, n=remaining_uses), "uses_left", Kind.CONFLICT))
             cap = remaining_uses
         for index, (line, c) in enumerate(zip(lines, covered, strict=True)):
             if c and cap:
@@ -141,7 +137,7 @@ def price_order(
         if allowed and code is not None:
             per_unit = unit_discount(code, price)
             if per_unit > 0:
-                discount = LineDiscount(code.code, code.type, per_unit, allowed, money(per_unit * allowed))
+                discount = LineDiscount(name, code.type, per_unit, allowed, money(per_unit * allowed))
         total = sub_total - (discount.total if discount else Decimal("0.00"))
         priced.append(PricedLine(line.ticket, line.quantity, price, sub_total, discount, total))
     sub_total = sum((p.sub_total for p in priced), Decimal("0.00"))

@@ -19,7 +19,7 @@ from django.db.models import F, Q, Sum
 from discounts import rules as discount_rules
 from discounts.models import DiscountCode
 from eventsite.errors import Kind, Problem, RuleError, raise_if
-from eventsite.models import User
+from eventsite.models import Event, User
 from tickets.models import Ticket, TicketType
 
 from .models import Order, OrderLine, OrderStatus
@@ -39,6 +39,7 @@ DONATION_BELOW_MIN = "“{ticket}” takes at least {n}."
 DONATION_ABOVE_MAX = "“{ticket}” takes at most {n}."
 SOLD_OUT = "Only {n} of “{ticket}” are left."
 CODE_UNKNOWN = "There is no discount code “{code}” for this event."
+CODE_ID_FOR_ORGANIZERS = "Only the event's organizers name a discount code by its id; send the code's text instead."
 CODE_DOES_NOT_APPLY = "{code} does not apply to this order."
 IDEMPOTENCY_KEY_REUSED = "This Idempotency-Key was used for another order; use a new key for a new order."
 ALREADY_CANCELLED = "The order is cancelled already."
@@ -139,6 +140,26 @@ def _find_code(
     return queryset.with_code(code_text).first() if code_text and len(code_text) <= 100 else None
 
 
+def _visible_code(code: DiscountCode | None, viewer: User | None, *, now: datetime) -> DiscountCode | None:
+    """The code as the requester may know it: one not published yet is unknown to all but its organizers."""
+    if code is None or discount_rules.is_published(code, now=now) or _manages(viewer, code.event_id):
+        return code
+    return None
+
+
+def _manages(user: User | None, event_id: int) -> bool:
+    return user is not None and Event.objects.managed_by(user).filter(pk=event_id).exists()
+
+
+def may_name_codes_by_id(viewer: User | None, lines: list[LineInput]) -> bool:
+    """Whether ``viewer`` may name a code by its id for these lines: only the organizers of their event may.
+    Ids are sequential, so to anyone else an id would be a way to read every code of every event."""
+    if viewer is None or not lines:
+        return False
+    event_id = Ticket.objects.filter(pk=lines[0].ticket_id).values_list("event_id", flat=True).first()
+    return event_id is not None and _manages(viewer, event_id)
+
+
 def _hide_unlisted(lines: list[LineInput], tickets: dict[int, Ticket], code: DiscountCode | None) -> None:
     """Hidden tickets are bought only with a code that covers them; otherwise they do not exist for the buyer."""
     from .pricing import covers
@@ -149,7 +170,9 @@ def _hide_unlisted(lines: list[LineInput], tickets: dict[int, Ticket], code: Dis
             del tickets[line.ticket_id]
 
 
-def _price(lines: list[LineInput], tickets: dict[int, Ticket], code: DiscountCode | None) -> Quote:
+def _price(
+    lines: list[LineInput], tickets: dict[int, Ticket], code: DiscountCode | None, name: str | None = None
+) -> Quote:
     """The pricing function over validated lines, in the event's currency, with the code's remaining uses."""
     event = next(iter(tickets.values())).event
     return price_order(
@@ -157,6 +180,7 @@ def _price(lines: list[LineInput], tickets: dict[int, Ticket], code: DiscountCod
         currency=event.payment_currency,
         code=code,
         remaining_uses=remaining_uses(code) if code else None,
+        name=name,
     )
 
 
@@ -164,25 +188,36 @@ def remaining_uses(code: DiscountCode) -> int | None:
     return None if code.tickets_number is None else max(code.tickets_number - code.used_count, 0)
 
 
-def quote(*, lines: list[LineInput], code_text: str | None = None, code_id: int | None = None, now: datetime) -> Quote:
-    """Price an order without placing it. Line problems are refused (422); code problems are reported."""
+def quote(
+    *,
+    lines: list[LineInput],
+    code_text: str | None = None,
+    code_id: int | None = None,
+    now: datetime,
+    viewer: User | None = None,
+) -> Quote:
+    """Price an order without placing it. Line problems are refused (422); code problems are reported.
+
+    ``viewer`` is the requester (``None``: anonymous). Messages name the code as they sent it; a code named by
+    its id (organizers, see ``may_name_codes_by_id``) is called by its stored text."""
     tickets = _tickets(lines)
     event_id = next(iter(tickets.values())).event_id if tickets else None
     code = None
     code_notes: list[Problem] = []
     if event_id is not None and (code_text or code_id):
-        code = _find_code(event_id, code_text=code_text, code_id=code_id)
+        code = _visible_code(_find_code(event_id, code_text=code_text, code_id=code_id), viewer, now=now)
         if code is None:
             code_notes.append(
                 Problem("code", CODE_UNKNOWN.format(code=code_text or code_id), "code_unknown", Kind.NOT_FOUND)
             )
     _hide_unlisted(lines, tickets, code)
     raise_if(lines_problems(lines, tickets, now=now))
+    name = code_text or (code.code if code is not None else None)
     if code is not None:
-        code_notes += discount_rules.availability_problems(code, now=now)
+        code_notes += discount_rules.availability_problems(code, now=now, name=name)
         if code_notes:
             code = None
-    result = _price(lines, tickets, code)
+    result = _price(lines, tickets, code, name)
     return Quote(
         result.currency, result.lines, result.sub_total, result.discount, result.total, code_notes + result.problems
     )
@@ -201,7 +236,10 @@ def place_order(
     now: datetime,
     idempotency_key: str | None = None,
 ) -> tuple[Order, bool]:
-    """Place an order, or with a known ``idempotency_key`` return the first one. Returns (order, created)."""
+    """Place an order, or with a known ``idempotency_key`` return the first one. Returns (order, created).
+
+    The order keeps the code's text as the buyer sent it; a code not published yet is unknown to the buyer
+    unless they organize its event."""
     request = fingerprint({"lines": [vars(line) for line in lines], "code": code_text, "code_id": code_id})
     if idempotency_key:
         existing = _replay(buyer, idempotency_key, request)
@@ -231,14 +269,16 @@ def _place(buyer, lines, code_text, code_id, now, idempotency_key, request) -> O
     event_id = next(iter(preview.values())).event_id if preview else None
     code = None
     if event_id is not None and (code_text or code_id):
-        code = _find_code(event_id, code_text=code_text, code_id=code_id, lock=True)
+        found = _find_code(event_id, code_text=code_text, code_id=code_id, lock=True)
+        code = _visible_code(found, buyer, now=now)
         if code is None:
             raise RuleError(Problem("code", CODE_UNKNOWN.format(code=code_text or code_id), "code_unknown"))
     tickets = _tickets(lines, lock=True)
     _hide_unlisted(lines, tickets, code)
     raise_if(lines_problems(lines, tickets, now=now))
+    name = code_text or (code.code if code is not None else None)
     if code is not None:
-        availability = discount_rules.availability_problems(code, now=now)
+        availability = discount_rules.availability_problems(code, now=now, name=name)
         if availability:
             kind = Kind.CONFLICT if availability[0].code == "code_used_up" else Kind.INVALID
             raise RuleError([Problem(p.field, p.message, p.code, kind) for p in availability])
@@ -255,14 +295,12 @@ def _place(buyer, lines, code_text, code_id, now, idempotency_key, request) -> O
     raise_if(stock)
 
     event = next(iter(tickets.values())).event
-    priced = _price(lines, tickets, code)
+    priced = _price(lines, tickets, code, name)
     if code is not None and priced.discounted_quantity == 0:
         # The buyer asked for the code; charging full price instead would surprise them.
         kind = Kind.CONFLICT if any(p.code == "uses_left" for p in priced.problems) else Kind.INVALID
         details = [Problem(p.field, p.message, p.code, kind) for p in priced.problems]
-        raise RuleError(
-            details or [Problem("code", CODE_DOES_NOT_APPLY.format(code=code.code), "code_does_not_apply")]
-        )
+        raise RuleError(details or [Problem("code", CODE_DOES_NOT_APPLY.format(code=name), "code_does_not_apply")])
 
     order = Order.objects.create(
         buyer=buyer,
@@ -272,7 +310,7 @@ def _place(buyer, lines, code_text, code_id, now, idempotency_key, request) -> O
         discount=priced.discount,
         amount=priced.total,
         discount_code=code if priced.discounted_quantity else None,
-        code=code.code if code is not None and priced.discounted_quantity else "",
+        code=name if code is not None and priced.discounted_quantity else "",
         idempotency_key=idempotency_key or "",
         request_fingerprint=request,
     )
@@ -303,7 +341,7 @@ def _place(buyer, lines, code_text, code_id, now, idempotency_key, request) -> O
         )
         if not used.update(used_count=F("used_count") + priced.discounted_quantity):
             raise RuleError(
-                Problem("code", discount_rules.CODE_USED_UP.format(code=code.code), "code_used_up", Kind.CONFLICT)
+                Problem("code", discount_rules.CODE_USED_UP.format(code=name), "code_used_up", Kind.CONFLICT)
             )
     return order
 

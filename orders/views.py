@@ -13,7 +13,7 @@ from discounts.models import DiscountCode
 from eventsite.access import manages, scope_to_managed
 from eventsite.api.exceptions import STATUS_OF_KIND, error_object
 from eventsite.api.parsers import JSONParser
-from eventsite.api.throttling import GuardedScopedRateThrottle
+from eventsite.api.throttling import CODE_LOOKUP_SCOPE, GuardedScopedRateThrottle, draw_code_lookup
 from eventsite.api.views import ResourceViewSet
 from eventsite.errors import Kind, Problem, RuleError
 from eventsite.models import Event
@@ -34,8 +34,10 @@ QUOTE_REQUEST = inline_serializer(
     "QuoteRequest",
     {
         "tickets": LineSerializer(many=True),
-        "discount-code": drf.CharField(required=False),
-        "discount-code-id": drf.CharField(required=False),
+        "discount-code": drf.CharField(required=False, help_text="The code's text, as the buyer typed it"),
+        "discount-code-id": drf.CharField(
+            required=False, help_text="The code's id: for the event's organizers only (others: 403)"
+        ),
     },
 )
 
@@ -44,31 +46,40 @@ QUOTE_REQUEST = inline_serializer(
     request=QUOTE_REQUEST,
     responses={
         200: OpenApiResponse(description="The priced order, with the reasons a code does not (fully) apply"),
+        401: OpenApiResponse(description="A token was sent and is not valid"),
+        403: OpenApiResponse(description="A code named by its id by someone who does not organize the event"),
         404: OpenApiResponse(description="Unknown tickets"),
         415: OpenApiResponse(description="Not application/json"),
         422: OpenApiResponse(description="Lines that cannot be bought, with pointers"),
-        429: OpenApiResponse(description="Too many requests from this client"),
+        429: OpenApiResponse(description="Too many code look-ups from this client or account"),
     },
 )
 class QuoteView(APIView):
     """``POST /v1/orders/calculate-amount``: what an order would cost, and why a code does not apply if it
-    does not. Public and throttled like the public code check (it tells whether a code is valid)."""
+    does not. Public, and one guessing budget with the public code check and orders (it tells whether a code
+    is valid). A log-in is optional: with it, the event's organizers may name a code by its id."""
 
     permission_classes = [permissions.AllowAny]
-    authentication_classes = []
     parser_classes = [JSONParser]
     renderer_classes = [renderers.JSONRenderer]
     throttle_classes = [GuardedScopedRateThrottle]
-    throttle_scope = "discount_code_lookup"
+    throttle_scope = CODE_LOOKUP_SCOPE
 
     def post(self, request):
         serializer = QuoteRequestSerializer(data=request.data)
         if not serializer.is_valid():
             return Response({"errors": flatten_errors(serializer.errors)}, status=422)
         data = serializer.validated_data
+        viewer = request.user if request.user.is_authenticated else None
+        if data["code_id"] is not None and not rules.may_name_codes_by_id(viewer, data["lines"]):
+            raise exceptions.PermissionDenied(rules.CODE_ID_FOR_ORGANIZERS)
         try:
             quote = rules.quote(
-                lines=data["lines"], code_text=data["code"], code_id=data["code_id"], now=timezone.now()
+                lines=data["lines"],
+                code_text=data["code"],
+                code_id=data["code_id"],
+                now=timezone.now(),
+                viewer=viewer,
             )
         except RuleError as error:
             status_code = 404 if all(p.kind is Kind.NOT_FOUND for p in error.problems) else 422
@@ -129,10 +140,13 @@ class OrderViewSet(ResourceViewSet):
         key = request.headers.get("Idempotency-Key") or None
         if key is not None and len(key) > 255:
             raise exceptions.ValidationError({"idempotency_key": ["An Idempotency-Key has at most 255 characters."]})
+        code_text = data.get("code") or None
+        if code_text is not None:
+            draw_code_lookup(request, self)  # an order with a code tells whether the code exists: one budget
         order, created = rules.place_order(
             buyer=request.user,
             lines=[to_line(line) for line in data["tickets"]],
-            code_text=data.get("code") or None,
+            code_text=code_text,
             now=timezone.now(),
             idempotency_key=key,
         )

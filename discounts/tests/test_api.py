@@ -475,7 +475,7 @@ def test_an_unknown_code_is_a_404(lookup, ticket_code):
         ({"tickets_number": 2, "used_count": 2}, "code_used_up"),
     ],
 )
-def test_an_unusable_code_is_a_422_saying_why(lookup, event, changes, code):
+def test_an_unusable_code_is_a_422_saying_why_to_the_events_organizers(lookup, api, organizer, event, changes, code):
     from datetime import timedelta
 
     from django.utils import timezone
@@ -488,8 +488,9 @@ def test_an_unusable_code_is_a_422_saying_why(lookup, event, changes, code):
         fields["valid_from"] = now - timedelta(days=5)
         fields["valid_till"] = now + timedelta(days=changes["valid_till_days"])
     DiscountCodeFactory(event=event, code="LATER", **fields)
-    error = only_error(lookup("later"), 422)
+    error = only_error(lookup("later", api(organizer).client), 422)
     assert error["code"] == code
+    assert error["detail"].startswith("later ")  # the text as the requester typed it
 
 
 def test_the_public_check_is_throttled(lookup, ticket_code):

@@ -26,8 +26,9 @@ def database_url() -> str:
 
 
 @contextmanager
-def gunicorn(workers: int = 2, threads: int = 4, **env_overrides: str):
-    """Yield the base URL of a fresh gunicorn; ``env_overrides`` go to its environment (e.g. ``REDIS_URL``)."""
+def gunicorn(workers: int = 2, threads: int = 4, extra_args: tuple[str, ...] = (), **env_overrides: str):
+    """Yield the base URL of a fresh gunicorn; ``env_overrides`` go to its environment (e.g. ``REDIS_URL``),
+    ``extra_args`` to its command line."""
     port = free_port()
     secret = settings.SECRET_KEY if len(settings.SECRET_KEY) >= 50 else settings.SECRET_KEY * 2
     env = os.environ | {
@@ -39,12 +40,14 @@ def gunicorn(workers: int = 2, threads: int = 4, **env_overrides: str):
         "SECURE_SSL_REDIRECT": "0",
         "DISCOUNT_CODE_LOOKUP_RATE": "1000000/minute",
         "AUTH_RATE": "1000000/minute",
+        "SIGNUP_RATE": "1000000/minute",
         "LOG_LEVEL": "CRITICAL",
     }
     env.pop("REDIS_URL", None)
     env |= env_overrides
     command = [sys.executable, "-m", "gunicorn", "eventsite.wsgi", "--workers", str(workers), "--threads"]
     command += [str(threads), "--bind", f"127.0.0.1:{port}", "--log-level", "critical", "--timeout", "30"]
+    command += list(extra_args)
     process = subprocess.Popen(command, env=env, cwd=settings.BASE_DIR)
     base = f"http://127.0.0.1:{port}"
     try:

@@ -91,18 +91,3 @@ def test_a_successful_admin_login_resets_the_count(client, settings):
     client.logout()
     for _ in range(settings.AXES_FAILURE_LIMIT - 1):
         assert client.post("/admin/login/", {"username": user.email, "password": "guess"}).status_code == 200
-
-
-@pytest.mark.django_db
-def test_api_login_failures_count_for_the_admin_but_do_not_lock_the_api(client, settings):
-    """The password is the same, so guesses through the API count towards the admin's lock-out; the API's own
-    log-in is guarded by its throttle (AUTH_RATE) and stays open to the right password."""
-    from rest_framework.test import APIClient
-
-    user = UserFactory(email="organizer@example.org")
-    EventFactory(owner=user)
-    api = APIClient()
-    for _ in range(settings.AXES_FAILURE_LIMIT):
-        assert api.post("/v1/auth/login", {"email": user.email, "password": "guess"}, format="json").status_code == 401
-    assert api.post("/v1/auth/login", {"email": user.email, "password": PASSWORD}, format="json").status_code == 200
-    assert client.post("/admin/login/", {"username": user.email, "password": PASSWORD}).status_code == 429
