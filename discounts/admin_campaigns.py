@@ -8,13 +8,16 @@ scoped to the user's events like the rest of the admin.
 """
 
 from django import forms
+from django.conf import settings
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils.decorators import method_decorator
 from django.utils.html import format_html
+from django.views.decorators.http import require_POST
 from import_export import fields, resources
 from import_export.admin import ImportExportMixin
 from import_export.formats.base_formats import CSV
@@ -26,7 +29,7 @@ from eventsite.admin_scoping import manages_any_event, scoped
 from eventsite.errors import RuleError
 from eventsite.models import Event
 
-from . import campaigns, charts, reports
+from . import campaigns, charts, import_previews, reports
 from .models import DiscountCode, DiscountType, UsedFor
 
 # CSV through django-import-export ------------------------------------------------------------------------------
@@ -65,10 +68,9 @@ class DiscountCodeCsvResource(resources.ModelResource):
     # Export: the same rows as ``manage.py export_codes``.
     def export(self, queryset=None, **kwargs) -> Dataset:
         codes = (queryset if queryset is not None else DiscountCode.objects.none()).select_related("event")
-        rows = campaigns.export_rows(codes.order_by("event_id", "pk"))
         dataset = Dataset(headers=list(campaigns.COLUMNS))
-        for row in rows:
-            dataset.append([row[c] for c in campaigns.COLUMNS])
+        for row in campaigns.export_table(codes.order_by("event_id", "pk")):
+            dataset.append(row)
         return dataset
 
     # Import: plan every row up front (one pass, a few queries), then report each row from the plan.
@@ -115,12 +117,7 @@ class DiscountCodeCsvResource(resources.ModelResource):
 
 
 def table_of(dataset: Dataset) -> campaigns.CsvTable:
-    headers = [str(h or "").strip() for h in dataset.headers or []]
-    rows = [
-        {h: "" if value is None else str(value).strip() for h, value in zip(headers, values, strict=False)}
-        for values in dataset
-    ]
-    return campaigns.CsvTable(headers, rows)
+    return campaigns.table_of(dataset.headers or [], dataset)
 
 
 def _cell(planned: campaigns.PlannedRow, column: str) -> str:
@@ -141,6 +138,9 @@ class EventChoice(forms.ModelChoiceField):
         return f"{event.name} ({event.identifier})"
 
 
+FILE_TOO_LARGE = "The file has {size:,} bytes; at most {max:,} bytes are imported at once."
+
+
 class CodeImportForm(ImportForm):
     event = EventChoice(queryset=Event.objects.none(), help_text="The codes are created or updated in this event.")
 
@@ -148,13 +148,45 @@ class CodeImportForm(ImportForm):
         super().__init__(*args, **kwargs)
         self.fields["event"].queryset = scoped(Event.objects.all(), user)
 
+    def clean_import_file(self):
+        upload = self.cleaned_data["import_file"]
+        if upload.size > settings.IMPORT_MAX_BYTES:  # before a byte of it is read
+            raise forms.ValidationError(FILE_TOO_LARGE.format(size=upload.size, max=settings.IMPORT_MAX_BYTES))
+        return upload
+
 
 class CodeConfirmImportForm(ConfirmImportForm):
+    """The confirmation: ``import_file_name`` is the signed name of this session's preview (``import_previews``);
+    a valid form holds the file itself in ``cleaned_data["preview"]``, taken out of the cache."""
+
     event = forms.ModelChoiceField(queryset=Event.objects.none(), widget=forms.HiddenInput)
 
-    def __init__(self, *args, user=None, **kwargs):
+    def __init__(self, *args, request=None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["event"].queryset = scoped(Event.objects.all(), user)
+        self.request = request
+        self.fields["import_file_name"].error_messages["required"] = import_previews.PREVIEW_UNKNOWN
+        self.fields["event"].queryset = scoped(Event.objects.all(), request.user if request else None)
+
+    def clean(self):
+        cleaned = super().clean()
+        if not self.errors:
+            try:
+                cleaned["preview"] = import_previews.take(self.request, cleaned["import_file_name"])
+            except import_previews.PreviewUnknown:
+                raise forms.ValidationError(import_previews.PREVIEW_UNKNOWN, code="preview_unknown") from None
+        return cleaned
+
+
+class PreviewInMemory:
+    """What django-import-export reads the preview from: the upload itself, held by no temporary storage."""
+
+    name = None
+
+    def __init__(self, data: bytes):
+        self.data = data
+
+    def read(self) -> bytes:
+        return self.data
 
 
 class CampaignImportExportMixin(ImportExportMixin):
@@ -174,13 +206,49 @@ class CampaignImportExportMixin(ImportExportMixin):
         return super().get_import_form_kwargs(request) | {"user": request.user}
 
     def get_confirm_form_kwargs(self, request, import_form=None):
-        return super().get_confirm_form_kwargs(request, import_form) | {"user": request.user}
+        return super().get_confirm_form_kwargs(request, import_form) | {"request": request}
 
     def get_confirm_form_initial(self, request, import_form):
         initial = super().get_confirm_form_initial(request, import_form)
         if import_form is not None:
             initial["event"] = import_form.cleaned_data["event"].pk
+            # Only a valid preview is kept (this is called when it may be confirmed), for this session only.
+            upload = import_form.cleaned_data["import_file"]
+            initial["import_file_name"] = import_previews.keep(request, b"".join(upload.chunks()))
         return initial
+
+    def write_to_tmp_storage(self, import_file, input_format):
+        """The preview reads the upload in memory (at most ``IMPORT_MAX_BYTES``); nothing is written anywhere."""
+        return PreviewInMemory(b"".join(import_file.chunks()))
+
+    @method_decorator(require_POST)
+    def process_import(self, request, **kwargs):
+        """The confirmation: imports this session's preview, once. Any other name is a form error that changes
+        nothing (django-import-export's own step would read and delete whatever file the form names)."""
+        if not self.has_import_permission(request):
+            raise PermissionDenied
+        confirm_form = self.create_confirm_form(request)
+        if confirm_form.is_valid():
+            input_format = self.get_import_formats()[int(confirm_form.cleaned_data["format"])](
+                encoding=self.from_encoding
+            )
+            dataset = input_format.create_dataset(confirm_form.cleaned_data["preview"])
+            result = self.process_dataset(dataset, confirm_form, request, **kwargs)
+            return self.process_result(result, request)
+        # The import page again, with a fresh upload form and the reason on top (nothing was read or removed).
+        for error in dict.fromkeys(e for errors in confirm_form.errors.values() for e in errors):
+            messages.error(request, error)
+        form_class = self.get_import_form_class(request)
+        form = form_class(self.get_import_formats(), self.get_import_resource_classes(request), user=request.user)
+        context = self.admin_site.each_context(request) | {
+            "title": "Import",
+            "form": form,
+            "opts": self.model._meta,
+            "media": self.media + form.media,
+            "import_error_display": self.import_error_display,
+        }
+        request.current_app = self.admin_site.name
+        return TemplateResponse(request, [self.import_template_name], context)
 
     def get_import_resource_kwargs(self, request, **kwargs):
         form = kwargs.get("form")

@@ -30,6 +30,7 @@ from django.utils import timezone
 
 from eventsite.errors import Kind, Problem, RuleError, raise_if
 from eventsite.models import Event
+from eventsite.rules import spreadsheet_safe, spreadsheet_text
 from tickets.models import Ticket
 
 from . import rules
@@ -171,7 +172,8 @@ def generate_codes(
     """
     alphabet = normalized_alphabet(alphabet)
     tickets = list(tickets)
-    template = DiscountCode(event=event, code=prefix + alphabet[:1] * length, marketer=marketer, **terms)
+    # The template's text stays empty: nothing is built from ``length`` before generation_problems bounds it.
+    template = DiscountCode(event=event, code="", marketer=marketer, **terms)
     if template.valid_till is None:
         template.valid_till = event.ends_at
     raise_if(
@@ -248,6 +250,8 @@ READ_ONLY_COLUMNS = ("used_count",)  # written by export, ignored by import
 TICKET_SEPARATOR = "|"
 
 MISSING_COLUMNS = "The file lacks the columns: {columns}."
+MAX_IMPORTED_ROWS = MAX_GENERATED
+TOO_MANY_ROWS = "A file may have at most {max:,} codes; split it."
 NOT_A_NUMBER = "“{value}” is not a number."
 NOT_A_WHOLE_NUMBER = "“{value}” is not a whole number."
 NOT_YES_OR_NO = "“{value}” is neither true nor false."
@@ -337,9 +341,20 @@ class CsvTable:
 def read_csv(text: str | bytes) -> CsvTable:
     if isinstance(text, bytes):
         text = text.decode("utf-8-sig")
-    reader = csv.DictReader(io.StringIO(text.removeprefix("\ufeff")))
-    rows = [{(k or "").strip(): v.strip() if isinstance(v, str) else "" for k, v in raw.items()} for raw in reader]
-    return CsvTable([h.strip() for h in reader.fieldnames or []], rows)
+    reader = csv.reader(io.StringIO(text.removeprefix("\ufeff")))
+    headers = next(reader, [])
+    return table_of(headers, reader)
+
+
+def table_of(headers: Iterable[Any], rows: Iterable[Iterable[Any]]) -> CsvTable:
+    """A file's rows as a table of stripped strings by column; a cell we exported as text (``'=…``) is read back
+    as the value it stands for (``eventsite.rules.spreadsheet_text``)."""
+    headers = [str(h or "").strip() for h in headers]
+
+    def text(value) -> str:
+        return "" if value is None else spreadsheet_text(str(value).strip())
+
+    return CsvTable(headers, [{h: text(v) for h, v in zip(headers, row, strict=False)} for row in rows if row])
 
 
 def export_rows(codes: Iterable[DiscountCode]) -> list[dict[str, str]]:
@@ -352,15 +367,21 @@ def export_rows(codes: Iterable[DiscountCode]) -> list[dict[str, str]]:
     return [_as_row(code, names.get(code.pk, [])) | {"used_count": str(code.used_count)} for code in codes]
 
 
+def export_table(codes: Iterable[DiscountCode]) -> list[list[str]]:
+    """The rows of an export file (without the header), each cell safe to open in a spreadsheet: what the admin's
+    export and ``export_codes`` both write."""
+    return [[spreadsheet_safe(row[column]) for column in COLUMNS] for row in export_rows(codes)]
+
+
 def event_codes(event: Event):
     return DiscountCode.objects.filter(event=event).select_related("event").order_by("pk")
 
 
 def export_csv(event: Event) -> str:
     out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=COLUMNS, lineterminator="\n")
-    writer.writeheader()
-    writer.writerows(export_rows(event_codes(event)))
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(COLUMNS)
+    writer.writerows(export_table(event_codes(event)))
     return out.getvalue()
 
 
@@ -403,6 +424,8 @@ def plan_import(*, event: Event, table: CsvTable, lock: bool = False) -> ImportP
     Three queries whatever the number of rows: the event's codes, its tickets, their codes' texts. With
     ``lock`` the codes and then the tickets are locked (primary-key order), as the rules lock them.
     """
+    if len(table.rows) > MAX_IMPORTED_ROWS:
+        return ImportPlan(event, [], [Problem(None, TOO_MANY_ROWS.format(max=MAX_IMPORTED_ROWS), "too_many_rows")])
     missing = [c for c in REQUIRED_COLUMNS if c not in table.headers]
     if missing:
         return ImportPlan(

@@ -14,6 +14,7 @@ from typing import Any
 from django.db import transaction
 
 from eventsite.errors import Kind, Problem, raise_if
+from eventsite.rules import count_problems
 from tickets.models import Ticket, TicketType
 
 from .models import DiscountCode, DiscountType, UsedFor
@@ -106,6 +107,8 @@ def terms_problems(terms: Terms) -> list[Problem]:
             problems.append(Problem("value", PERCENT_OUT_OF_RANGE, "percent_out_of_range"))
         elif terms.value <= 0:
             problems.append(Problem("value", VALUE_NOT_POSITIVE, "value_not_positive"))
+    for name in ("tickets_number", "min_quantity", "max_quantity"):
+        problems += count_problems(name, getattr(terms, name))
     if terms.min_quantity is not None and terms.min_quantity < 1:
         problems.append(Problem("min_quantity", MIN_QUANTITY_BELOW_ONE, "min_quantity_below_one"))
     if terms.max_quantity is not None and terms.min_quantity is not None and terms.min_quantity > terms.max_quantity:

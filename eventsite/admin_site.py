@@ -12,14 +12,20 @@ from django.core.exceptions import ValidationError
 from django.db.models import ForeignObjectRel
 from django.http import HttpRequest
 
-from .models import Event
+from .models import Event, InvitationStatus, OrganizerInvitation
 
 
 def may_use_admin(user) -> bool:
-    """Staff and superusers as in Django, plus every active user who owns or organizes at least one event."""
+    """Staff and superusers as in Django, every active user who owns or organizes at least one event, and anyone
+    with a pending invitation to organize one (they answer it there; they see nothing else)."""
     if not user.is_authenticated or not user.is_active:
         return False
-    return user.is_staff or user.is_superuser or Event.objects.managed_by(user).exists()
+    return (
+        user.is_staff
+        or user.is_superuser
+        or Event.objects.managed_by(user).exists()
+        or OrganizerInvitation.objects.addressed_to(user.email).filter(status=InvitationStatus.PENDING).exists()
+    )
 
 
 class OrganizerAuthenticationForm(AdminAuthenticationForm):

@@ -2,19 +2,23 @@
 
 from django.urls import include, path, re_path
 from django.views.decorators.csrf import csrf_exempt
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from . import views
 from .errorpages import page_not_found
 
 events = views.EventViewSet
 users = views.UserViewSet
+invitations = views.OrganizerInvitationViewSet
 
 urlpatterns = [
     path("schema", SpectacularAPIView.as_view(), name="schema"),
-    path("docs", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
+    # The split view serves its start-up script as a file, so the page runs under a CSP without inline scripts.
+    path("docs", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="docs"),
     path("auth/login", views.LoginView.as_view(), name="auth-login"),
     path("auth/token/refresh", views.RefreshView.as_view(), name="auth-token-refresh"),
+    path("auth/change-password", views.ChangePasswordView.as_view(), name="auth-change-password"),
+    path("auth/reset-password", views.ResetPasswordView.as_view(), name="auth-reset-password"),
     path("users", users.as_view({"post": "create"}), name="user-list"),
     path("users/<id:pk>", users.as_view({"get": "retrieve"}), name="user-detail"),
     path("events", events.as_view({"get": "list", "post": "create"}), name="event-list"),
@@ -27,6 +31,17 @@ urlpatterns = [
         "events/<id:pk>/relationships/organizers",
         views.EventOrganizersRelationship.as_view(),
         name="event-relationships-organizers",
+    ),
+    path(
+        "events/<id:event_pk>/organizer-invitations",
+        invitations.as_view({"post": "create"}),
+        name="event-organizer-invitations",
+    ),
+    path("organizer-invitations", invitations.as_view({"get": "list"}), name="organizer-invitation-list"),
+    path(
+        "organizer-invitations/<id:pk>",
+        invitations.as_view({"get": "retrieve", "patch": "partial_update"}),
+        name="organizer-invitation-detail",
     ),
     path("", include("tickets.urls")),
     path("", include("discounts.urls")),

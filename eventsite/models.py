@@ -8,7 +8,8 @@ from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, Permis
 from django.core.exceptions import ValidationError
 from django.core.validators import EmailValidator
 from django.db import models
-from django.db.models import F, Q
+from django.db.models import F, Q, Value
+from django.db.models.functions import Lower
 from django.utils import timezone
 
 from .currencies import ISO_4217
@@ -90,6 +91,12 @@ class User(AbstractBaseUser, PermissionsMixin):
     is_staff = models.BooleanField(default=False, help_text="Can log in to the admin site.")
     is_active = models.BooleanField(default=True)
     date_joined = models.DateTimeField(default=timezone.now)
+    tokens_revoked_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        editable=False,
+        help_text="API tokens issued before this moment are refused (set when the account is deactivated).",
+    )
 
     objects = UserManager()
 
@@ -159,3 +166,77 @@ class Event(models.Model):
         if user.is_superuser or self.owner_id == user.pk:
             return True
         return self.organizers.filter(pk=user.pk).exists()
+
+
+class InvitationStatus(models.TextChoices):
+    PENDING = "pending", "pending"
+    ACCEPTED = "accepted", "accepted"
+    DECLINED = "declined", "declined"
+    REVOKED = "revoked", "revoked"
+
+
+class OrganizerInvitationQuerySet(models.QuerySet):
+    def _to_address(self, email: str) -> tuple["OrganizerInvitationQuerySet", Q]:
+        """The queryset and a condition "addressed to ``email`` in any letter case", compared by the database's
+        ``LOWER`` on both sides as the unique index on ``Lower(email)`` compares (the two never disagree, and
+        the index serves the look-up)."""
+        return self.alias(email_lower=Lower("email")), Q(email_lower=Lower(Value(email)))
+
+    def addressed_to(self, email: str) -> "OrganizerInvitationQuerySet":
+        queryset, condition = self._to_address(email)
+        return queryset.filter(condition)
+
+    def visible_to(self, user) -> "OrganizerInvitationQuerySet":
+        """The invitee's own invitations (matched by their account's e-mail address) and those of the events the
+        user owns; admins see all.
+
+        Co-organizers do not see an event's invitations: an address that has not answered is known to the owner
+        who typed it, and to nobody else.
+        """
+        if not user.is_authenticated or not user.is_active:
+            return self.none()
+        if user.is_superuser:
+            return self
+        queryset, condition = self._to_address(user.email)
+        return queryset.filter(condition | Q(event__owner_id=user.pk))
+
+
+class OrganizerInvitation(models.Model):
+    """An event's owner asks someone, by e-mail address, to organize the event; only they can say yes.
+
+    Until then the address is all there is: whether it has an account is nobody's business but its own.
+    """
+
+    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="organizer_invitations")
+    email = AddressField("e-mail address")
+    invited_by = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="sent_organizer_invitations"
+    )
+    status = models.CharField(max_length=16, choices=InvitationStatus.choices, default=InvitationStatus.PENDING)
+    created_at = models.DateTimeField(auto_now_add=True)
+    responded_at = models.DateTimeField(null=True, blank=True, help_text="When it stopped being pending.")
+
+    objects = OrganizerInvitationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                Lower("email"),
+                "event",
+                condition=Q(status=InvitationStatus.PENDING),
+                name="organizer_invitation_one_pending_per_address",
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=InvitationStatus.values), name="organizer_invitation_status_known"
+            ),
+            models.CheckConstraint(
+                condition=Q(status=InvitationStatus.PENDING, responded_at__isnull=True)
+                | (~Q(status=InvitationStatus.PENDING) & Q(responded_at__isnull=False)),
+                name="organizer_invitation_responded_unless_pending",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        # No address: this text lands in the event's history, which its co-organizers read.
+        return f"invitation {self.pk} to organize {self.event}"

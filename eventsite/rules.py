@@ -1,18 +1,45 @@
-"""The rules of events: when they run, in which time zone and currency, who runs them."""
+"""The rules of events (when they run, in which time zone and currency, who runs them) and of accounts
+(organizers by invitation, passwords, deactivation)."""
 
+import hashlib
+import re
 from typing import Any
 
+from django.conf import settings
+from django.contrib.auth.password_validation import validate_password
+from django.contrib.auth.tokens import default_token_generator
+from django.core.cache import cache
+from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_decode, urlsafe_base64_encode
 
+from . import mail
 from .currencies import ISO_4217
-from .errors import Kind, Problem, raise_if
-from .models import EVENT_ENDS_BEFORE_START, Event, User
+from .errors import Kind, Problem, RuleError, raise_if
+from .models import EVENT_ENDS_BEFORE_START, Event, InvitationStatus, OrganizerInvitation, User
 
 NAME_BLANK = "An event needs a name."
 TIMEZONE_UNKNOWN = "“{value}” is not a known time zone (e.g. Europe/Berlin)."
 CURRENCY_UNKNOWN = "“{value}” is not an ISO 4217 currency code (e.g. EUR)."
-OWNER_IS_NOT_AN_ORGANIZER = "The owner runs the event already; only other users are added as organizers."
-ONLY_OWNER_CHANGES_ORGANIZERS = "Only the event's owner adds and removes organizers."
+OWNER_IS_NOT_AN_ORGANIZER = "The owner runs the event already; only other people are invited as organizers."
+ONLY_OWNER_CHANGES_ORGANIZERS = "Only the event's owner invites and removes organizers."
+ORGANIZERS_JOIN_BY_INVITATION = (
+    "Organizers are not added by id: invite them by e-mail address (POST /v1/events/{id}/organizer-invitations) "
+    "and they accept the invitation themselves."
+)
+ALREADY_AN_ORGANIZER = "This address belongs to an organizer of the event already."
+TOO_MANY_PENDING_INVITATIONS = (
+    "The event has {limit} invitations waiting for an answer; revoke some or wait for answers before inviting more."
+)
+INVITATION_NOT_PENDING = "This invitation is {status}; only a pending invitation can be answered or revoked."
+ONLY_INVITEE_ANSWERS = "Only the person invited accepts or declines an invitation."
+OLD_PASSWORD_WRONG = "The current password is wrong."
+RESET_TOKEN_INVALID = "This reset token is invalid, used or expired; ask for a new one."
+
+#: Pending invitations one event may have at once: each is a mail to an address its owner typed.
+MAX_PENDING_INVITATIONS = 50
 EVENT_HAS_ORDERS = "The event has orders and cannot be deleted."
 
 
@@ -56,13 +83,6 @@ def update_event(event: Event, /, **changes: Any) -> Event:
 
 
 @transaction.atomic
-def add_organizers(*, event: Event, users: list[User]) -> None:
-    if any(user.pk == event.owner_id for user in users):
-        raise_if([Problem("organizers", OWNER_IS_NOT_AN_ORGANIZER, "owner_is_not_an_organizer", Kind.CONFLICT)])
-    event.organizers.add(*users)
-
-
-@transaction.atomic
 def remove_organizers(*, event: Event, users: list[User]) -> None:
     event.organizers.remove(*users)
 
@@ -73,3 +93,217 @@ def delete_event(*, event: Event) -> None:
     if event.orders.exists():
         raise_if([Problem(None, EVENT_HAS_ORDERS, "event_has_orders", Kind.CONFLICT)])
     event.delete()
+
+
+# --- Organizers, by invitation ------------------------------------------------------------------------------------
+# Nobody becomes an organizer without saying yes: the owner invites an e-mail address, whoever holds an account
+# with that address (any letter case) accepts or declines. Whether an address has an account is never revealed.
+
+
+def may_invite(user, event: Event) -> bool:
+    """Who invites organizers and revokes invitations: the event's owner, and admins."""
+    return bool(user.is_authenticated and user.is_active and (user.is_superuser or event.owner_id == user.pk))
+
+
+def is_invitee(user, invitation: OrganizerInvitation) -> bool:
+    """Whether the invitation is addressed to this user's e-mail address, compared as the database compares."""
+    if not (user.is_authenticated and user.is_active):
+        return False
+    return OrganizerInvitation.objects.filter(pk=invitation.pk).addressed_to(user.email).exists()
+
+
+def invitation_problems(*, event: Event, email: str) -> list[Problem]:
+    """Why ``email`` cannot be invited to organize ``event`` now (the admin form asks before the rule runs)."""
+    if event.pk is None:  # an event being created (admin): nobody runs it yet, nothing is pending
+        return []
+    if Event.objects.filter(pk=event.pk, owner__email__iexact=email).exists():
+        return [Problem("email", OWNER_IS_NOT_AN_ORGANIZER, "owner_is_not_an_organizer", Kind.CONFLICT)]
+    if event.organizers.filter(email__iexact=email).exists():
+        return [Problem("email", ALREADY_AN_ORGANIZER, "already_an_organizer", Kind.CONFLICT)]
+    pending = event.organizer_invitations.filter(status=InvitationStatus.PENDING)
+    if pending.count() >= MAX_PENDING_INVITATIONS and not pending.addressed_to(email).exists():
+        message = TOO_MANY_PENDING_INVITATIONS.format(limit=MAX_PENDING_INVITATIONS)
+        return [Problem("email", message, "too_many_pending_invitations", Kind.CONFLICT)]
+    return []
+
+
+@transaction.atomic
+def invite_organizer(*, event: Event, email: str, invited_by: User) -> tuple[OrganizerInvitation, bool]:
+    """Invite ``email`` to organize ``event`` and mail it; ``(invitation, created)``.
+
+    Idempotent: a pending invitation of the same address (any letter case) is returned as it is and not mailed
+    again (revoke it and invite anew to send another). The event's row is locked, so two concurrent invitations
+    of one address make one invitation and one mail. The answer is the same whether or not the address has an
+    account.
+    """
+    email = User.objects.normalize_email(email)
+    Event.objects.select_for_update().filter(pk=event.pk).values_list("pk").get()
+    raise_if(invitation_problems(event=event, email=email))
+    existing = event.organizer_invitations.filter(status=InvitationStatus.PENDING).addressed_to(email).first()
+    if existing is not None:
+        return existing, False
+    invitation = OrganizerInvitation.objects.create(event=event, email=email, invited_by=invited_by)
+    pk = invitation.pk
+    transaction.on_commit(lambda: mail.send_organizer_invitation(pk), robust=True)
+    return invitation, True
+
+
+def _answer(invitation: OrganizerInvitation, status: InvitationStatus) -> OrganizerInvitation:
+    """Lock the invitation and move it from pending to ``status``; answering the same way twice is a no-op."""
+    locked = OrganizerInvitation.objects.select_for_update().get(pk=invitation.pk)
+    if locked.status == status:
+        return locked
+    if locked.status != InvitationStatus.PENDING:
+        message = INVITATION_NOT_PENDING.format(status=locked.status)
+        raise RuleError(Problem("status", message, "invitation_not_pending", Kind.CONFLICT))
+    locked.status = status
+    locked.responded_at = timezone.now()
+    locked.save(update_fields=["status", "responded_at"])
+    return locked
+
+
+def _refuse_unless_invitee(user: User, invitation: OrganizerInvitation) -> None:
+    if not is_invitee(user, invitation):
+        raise RuleError(Problem("status", ONLY_INVITEE_ANSWERS, "only_invitee_answers", Kind.CONFLICT))
+
+
+@transaction.atomic
+def accept_invitation(*, invitation: OrganizerInvitation, user: User) -> OrganizerInvitation:
+    """The invitee says yes and becomes an organizer of the event."""
+    _refuse_unless_invitee(user, invitation)
+    if invitation.event.owner_id == user.pk:
+        raise RuleError(Problem("status", OWNER_IS_NOT_AN_ORGANIZER, "owner_is_not_an_organizer", Kind.CONFLICT))
+    answered = _answer(invitation, InvitationStatus.ACCEPTED)
+    invitation.event.organizers.add(user)
+    return answered
+
+
+@transaction.atomic
+def decline_invitation(*, invitation: OrganizerInvitation, user: User) -> OrganizerInvitation:
+    _refuse_unless_invitee(user, invitation)
+    return _answer(invitation, InvitationStatus.DECLINED)
+
+
+@transaction.atomic
+def revoke_invitation(*, invitation: OrganizerInvitation) -> OrganizerInvitation:
+    """The owner takes a pending invitation back (a typo, a change of mind); it can no longer be accepted."""
+    return _answer(invitation, InvitationStatus.REVOKED)
+
+
+# --- Passwords and tokens -----------------------------------------------------------------------------------------
+# API tokens carry a digest of the password hash they were issued under (SIMPLE_JWT["CHECK_REVOKE_TOKEN"]), so a
+# new password, set here, in the admin or by ``manage.py changepassword``, ends every earlier token; deactivation
+# ends them through ``User.tokens_revoked_at`` (eventsite/api/authentication.py checks both).
+
+
+def password_problems(user: User, password: str, field: str) -> list[Problem]:
+    """Django's password validators (AUTH_PASSWORD_VALIDATORS), each message a problem of ``field``."""
+    try:
+        validate_password(password, user)
+    except ValidationError as error:
+        return [Problem(field, message, "password_invalid") for message in error.messages]
+    return []
+
+
+@transaction.atomic
+def change_password(*, user: User, old_password: str, new_password: str) -> None:
+    if not user.check_password(old_password):
+        raise RuleError(Problem("old_password", OLD_PASSWORD_WRONG, "old_password_wrong"))
+    raise_if(password_problems(user, new_password, "new_password"))
+    user.set_password(new_password)
+    user.save(update_fields=["password"])
+
+
+def reset_uid(user: User) -> str:
+    return urlsafe_base64_encode(force_bytes(user.pk))
+
+
+def _user_of_reset_uid(uid: str) -> User | None:
+    """The active user a reset's uid names, its row locked (a token is used once, even by concurrent requests)."""
+    try:
+        pk = urlsafe_base64_decode(uid).decode("ascii") if len(uid) <= 32 else ""
+    except (ValueError, UnicodeDecodeError):
+        return None
+    if not (pk.isascii() and pk.isdigit() and len(pk) <= 18):
+        return None
+    return User.objects.select_for_update().filter(pk=int(pk), is_active=True).first()
+
+
+@transaction.atomic
+def request_password_reset(*, email: str) -> None:
+    """Mail a reset token to the account with this address, if one may log in; do nothing otherwise.
+
+    The caller answers the same either way. At most one mail per address per PASSWORD_RESET_MAIL_INTERVAL,
+    counted whether or not the address has an account (no difference in work to time), so nobody can flood an
+    inbox through this endpoint.
+    """
+    key = "password-reset-mail:" + hashlib.sha256(email.strip().lower().encode()).hexdigest()
+    if not cache.add(key, 1, timeout=settings.PASSWORD_RESET_MAIL_INTERVAL):
+        return
+    user = User.objects.filter(email__iexact=email.strip(), is_active=True).first()
+    if user is None or not user.has_usable_password():
+        return
+    token = default_token_generator.make_token(user)
+    pk, uid = user.pk, reset_uid(user)
+    transaction.on_commit(lambda: mail.send_password_reset(pk, uid, token), robust=True)
+
+
+@transaction.atomic
+def reset_password(*, uid: str, token: str, new_password: str) -> User:
+    """Set a new password with a mailed token; the token dies with the password it was made for."""
+    user = _user_of_reset_uid(uid)
+    if user is None or not default_token_generator.check_token(user, token):
+        raise RuleError(Problem("token", RESET_TOKEN_INVALID, "reset_token_invalid"))
+    raise_if(password_problems(user, new_password, "new_password"))
+    user.set_password(new_password)
+    user.save(update_fields=["password"])
+    return user
+
+
+@transaction.atomic
+def deactivate_user(*, user: User) -> None:
+    """The account can no longer log in, and every API token issued until now stays refused even if it is
+    reactivated later (reactivation does not bring a stolen token back)."""
+    user.is_active = False
+    user.tokens_revoked_at = timezone.now()
+    user.save(update_fields=["is_active", "tokens_revoked_at"])
+
+
+# Exports ------------------------------------------------------------------------------------------------------
+
+#: A spreadsheet reads a cell starting with one of these as a formula (OWASP "CSV injection"); tab and carriage
+#: return too, since some programs skip them before looking for one.
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+_NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)")
+
+
+def spreadsheet_safe(cell: str) -> str:
+    """A cell for an exported file that no spreadsheet runs as a formula: one starting with a formula character
+    is written after an apostrophe (the spreadsheet's own "this is text" mark), unless it is plainly a number,
+    so that ``-5.00`` stays a negative number. Every writer of CSV (the admin's export, ``export_codes``) calls
+    this, and imports take the apostrophe off again (:func:`spreadsheet_text`)."""
+    if cell.startswith(FORMULA_TRIGGERS) and not _NUMBER.fullmatch(cell):
+        return "'" + cell
+    return cell
+
+
+def spreadsheet_text(cell: str) -> str:
+    """The value of a cell written by :func:`spreadsheet_safe` (an imported file may be one we exported)."""
+    if cell.startswith("'") and cell[1:].startswith(FORMULA_TRIGGERS):
+        return cell[1:]
+    return cell
+
+
+# Numbers ------------------------------------------------------------------------------------------------------
+
+#: The largest count the service keeps (tickets, uses, quantities, positions): PostgreSQL's ``integer``, on every
+#: database (SQLite would store up to 2**63 - 1 and then disagree with PostgreSQL, which fails on the write).
+MAX_COUNT = 2_147_483_647
+COUNT_TOO_LARGE = "At most {max:,} here."
+
+
+def count_problems(field: str, value: int | None) -> list[Problem]:
+    """A count a client sent fits what the service keeps: refused with a pointer, never a failed write."""
+    if value is not None and value > MAX_COUNT:
+        return [Problem(field, COUNT_TOO_LARGE.format(max=MAX_COUNT), "number_too_large")]
+    return []

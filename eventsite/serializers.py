@@ -1,13 +1,13 @@
-"""JSON:API shapes of users and events. Validation of meaning lives in ``eventsite.rules``."""
+"""JSON:API shapes of users, events and organizer invitations. Validation of meaning lives in ``eventsite.rules``."""
 
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework_json_api import serializers
 
 from .api.fields import AwareDateTimeField
-from .api.relations import LinkField
+from .api.relations import LinkField, TypedResourceRelatedField
 from .api.serializers import CompiledReadMixin
-from .models import Event, User
+from .models import Event, InvitationStatus, OrganizerInvitation, User
 
 
 class UserSerializer(serializers.ModelSerializer):
@@ -54,3 +54,20 @@ class EventSerializer(CompiledReadMixin, serializers.ModelSerializer):
 
     class JSONAPIMeta:
         resource_name = "event"
+
+
+class OrganizerInvitationSerializer(CompiledReadMixin, serializers.ModelSerializer):
+    """``email`` is set when inviting and fixed afterwards; ``status`` is how the invitation is answered."""
+
+    status = serializers.ChoiceField(choices=InvitationStatus.choices, required=False)
+    event = TypedResourceRelatedField(read_only=True)
+
+    included_serializers = {"event": "eventsite.serializers.EventSerializer"}
+
+    class Meta:
+        model = OrganizerInvitation
+        fields = ("email", "status", "created_at", "responded_at", "event")
+        read_only_fields = ("created_at", "responded_at")
+
+    class JSONAPIMeta:
+        resource_name = "organizer-invitation"

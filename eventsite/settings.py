@@ -1,8 +1,8 @@
 """Settings for eventsite, read from the environment (12-factor).
 
 Every value that differs between a laptop and production comes from an environment variable; the defaults
-are the safe-for-development ones, and ``manage.py check --deploy`` is clean once ``DEBUG=0`` and a real
-``SECRET_KEY`` are given.
+are the production ones (DEBUG off), development is asked for with ``DEBUG=1``, and ``manage.py check --deploy``
+is clean once a real ``SECRET_KEY`` and ``ALLOWED_HOSTS`` are given.
 """
 
 import os
@@ -10,6 +10,8 @@ from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+import dj_email_url
+from csp import constants as csp_constants
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -26,12 +28,33 @@ def env_list(name: str, default: str) -> list[str]:
     return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
 
 
-DEBUG = env_bool("DEBUG", True)
+# --- Safe defaults (issue 12) --------------------------------------------------------------------------------
+# DEBUG is off unless asked for (DEBUG=1: scripts/run.sh and the test suite ask). With DEBUG off the secrets come
+# from the environment or the process refuses to start: the development key below is public (it is in the
+# source), so a server signing sessions and JWTs with it would accept tokens anyone can make.
+DEBUG = env_bool("DEBUG", False)
 
 _DEV_SECRET_KEY = "dev-only-insecure-key-never-used-with-debug-off"
-SECRET_KEY = os.environ.get("SECRET_KEY") or (_DEV_SECRET_KEY if DEBUG else "")
-if not SECRET_KEY:
-    raise ImproperlyConfigured("SECRET_KEY must be set in the environment when DEBUG is off.")
+SECRET_KEY_MISSING = (
+    "{name} must be set when DEBUG is off: export {name}=<a long random string> "
+    "(python -c 'import secrets; print(secrets.token_urlsafe(50))'), or DEBUG=1 for development on your own machine."
+)
+SECRET_KEY_PUBLIC = "{name} is the development key from the source; with DEBUG off set a secret of your own."
+
+
+def secret_from_env(name: str, *, debug: bool, fallback: str = "") -> str:
+    """``name`` from the environment; the public development key only with DEBUG explicitly on."""
+    value = os.environ.get(name, "") or fallback
+    if debug:
+        return value or _DEV_SECRET_KEY
+    if not value:
+        raise ImproperlyConfigured(SECRET_KEY_MISSING.format(name=name))
+    if value == _DEV_SECRET_KEY:
+        raise ImproperlyConfigured(SECRET_KEY_PUBLIC.format(name=name))
+    return value
+
+
+SECRET_KEY = secret_from_env("SECRET_KEY", debug=DEBUG)
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver" if DEBUG else "")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", "")
@@ -212,6 +235,7 @@ REST_FRAMEWORK = {
         "discount_code_lookup": os.environ.get("DISCOUNT_CODE_LOOKUP_RATE", "30/minute"),
         "auth": os.environ.get("AUTH_RATE", "20/minute"),
         "signup": os.environ.get("SIGNUP_RATE", "20/hour"),
+        "organizer_invitations": os.environ.get("INVITATION_RATE", "30/hour"),
     },
     "TEST_REQUEST_RENDERER_CLASSES": (
         "rest_framework_json_api.renderers.JSONRenderer",
@@ -259,9 +283,74 @@ SIMPLE_JWT = {
     "REFRESH_TOKEN_LIFETIME": timedelta(days=int(os.environ.get("JWT_REFRESH_DAYS", "7"))),
     "AUTH_HEADER_TYPES": ("JWT", "Bearer"),
     "UPDATE_LAST_LOGIN": False,
-    "SIGNING_KEY": os.environ.get("JWT_SIGNING_KEY") or SECRET_KEY,
+    "SIGNING_KEY": secret_from_env("JWT_SIGNING_KEY", debug=DEBUG, fallback=SECRET_KEY),
     "ALGORITHM": "HS256",
+    # Every token carries a digest of the password hash it was issued under; a new password (API, reset, admin,
+    # manage.py changepassword) makes all earlier tokens, access and refresh, fail (eventsite/api/authentication.py).
+    "CHECK_REVOKE_TOKEN": True,
 }
 
 # Largest request body the API reads (bytes); a larger one is refused with 413 before it is parsed.
 DATA_UPLOAD_MAX_MEMORY_SIZE = int(os.environ.get("DATA_UPLOAD_MAX_MEMORY_SIZE", str(1024 * 1024)))
+
+# --- Mail (organizer invitations, password resets) -------------------------------------------------------------
+# Printed to the console unless configured: EMAIL_URL (e.g. submission://user:password@smtp.example.org:587, read
+# by dj-email-url) or the individual EMAIL_* variables. Mails are sent after the transaction commits.
+EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
+EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)
+EMAIL_TIMEOUT = int(os.environ.get("EMAIL_TIMEOUT", "10"))  # seconds; a hanging mail server must not hang a worker
+if os.environ.get("EMAIL_URL"):  # wins over the individual variables; dj-email-url's documented idiom
+    vars().update(
+        {name: value for name, value in dj_email_url.parse(os.environ["EMAIL_URL"]).items() if value not in (None, "")}
+    )
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "eventsite <noreply@localhost>")
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# Where the site is reached, for links in mails (e.g. https://tickets.example.org); without it mails give paths.
+SITE_URL = os.environ.get("SITE_URL", "").rstrip("/")
+
+# Password reset: a token from Django's PasswordResetTokenGenerator, valid once (it dies with the password it
+# resets) and for PASSWORD_RESET_TIMEOUT seconds; at most one mail per address per PASSWORD_RESET_MAIL_INTERVAL.
+PASSWORD_RESET_TIMEOUT = int(os.environ.get("PASSWORD_RESET_TIMEOUT", str(60 * 60)))
+PASSWORD_RESET_MAIL_INTERVAL = int(os.environ.get("PASSWORD_RESET_MAIL_INTERVAL", "300"))
+
+# --- Hardening (issue 12): imports, exports, bounds, Content-Security-Policy -------------------------------------
+# Exports: a cell that starts like a formula is written as text. Our exports do it with eventsite.rules'
+# spreadsheet_safe; this switches django-import-export's own guard on for any other resource too.
+IMPORT_EXPORT_ESCAPE_FORMULAE_ON_EXPORT = True
+
+# Imports: the admin keeps a CSV between its preview and its confirmation in the default cache, for the uploading
+# session only (discounts/import_previews.py), never in a local temporary folder; django-import-export's own
+# temporary storage is its cache storage too, should another import ever use it.
+IMPORT_PREVIEW_SECONDS = int(os.environ.get("IMPORT_PREVIEW_SECONDS", "3600"))
+IMPORT_MAX_BYTES = int(os.environ.get("IMPORT_MAX_BYTES", str(2 * 1024 * 1024)))
+IMPORT_EXPORT_TMP_STORAGE_CLASS = "import_export.tmp_storages.CacheStorage"
+# A multipart body larger than an import file and the other fields is refused before it is read (400).
+FILE_UPLOAD_HANDLERS = [
+    "eventsite.uploads.BoundedUploadHandler",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
+
+# Content-Security-Policy on every HTML page, the admin included (django-csp). Scripts and styles come from this
+# site only, an inline one only with the response's nonce (Swagger UI's style); no inline event handlers, no eval.
+# The API's JSON answers keep their stricter policy (eventsite.api.middleware). Header name: see csp.constants.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'none'"],
+        "script-src": ["'self'", csp_constants.NONCE],
+        "style-src": ["'self'", csp_constants.NONCE],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+        "base-uri": ["'none'"],
+    }
+}
+INSTALLED_APPS = [*INSTALLED_APPS, "csp"]
+MIDDLEWARE = [*MIDDLEWARE[:1], "csp.middleware.CSPMiddleware", *MIDDLEWARE[1:]]

@@ -1,29 +1,40 @@
-"""API views of users, log-in tokens and events."""
+"""API views of users, log-in tokens and passwords, events and organizer invitations."""
 
 from django.contrib.auth import authenticate, user_logged_in
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
 from django.db.models import Q
+from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view, inline_serializer
 from rest_framework import exceptions, mixins, permissions, renderers, status, viewsets
 from rest_framework import serializers as drf_serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 from rest_framework_simplejwt.exceptions import TokenError
-from rest_framework_simplejwt.serializers import TokenRefreshSerializer
 from rest_framework_simplejwt.tokens import RefreshToken
 
 from . import rules
+from .api.authentication import JWTAuthentication
+from .api.exceptions import STATUS_OF_KIND, error_object
 from .api.parsers import JSONParser
 from .api.permissions import ReadPublicWriteManagers
 from .api.throttling import GuardedScopedRateThrottle, RefreshThrottle, SignUpThrottle
 from .api.views import RelationshipView, ResourceViewSet, StrictQueryMixin
 from .errors import Kind, Problem, RuleError
 from .lockout import cool_off_seconds, locked_out_message
-from .models import Event, User
-from .serializers import EventSerializer, UserSerializer
+from .models import AddressValidator, Event, InvitationStatus, OrganizerInvitation, User
+from .serializers import EventSerializer, OrganizerInvitationSerializer, UserSerializer
 
 EMAIL_TAKEN = "An account with this e-mail address exists already."
 WRONG_CREDENTIALS = "E-mail address or password is wrong."
+REFRESH_TOKEN_INVALID = "The refresh token is invalid or expired."
+RESET_MAIL_MAYBE_SENT = (
+    "If an account may log in with this e-mail address, a message with a reset token is on its way to it."
+)
+PASSWORD_RESET_DONE = "Your password has been changed; log in with the new one."
+INVITATION_EMAIL_FIXED = "An invitation's e-mail address is fixed; revoke it and invite the right address."
+NEW_INVITATION_IS_PENDING = "A new invitation is pending; only the person invited accepts or declines it."
+PASSWORD_MAX_LENGTH = 128  # as at sign-up (UserSerializer)
 
 
 class UserViewSet(StrictQueryMixin, mixins.CreateModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
@@ -129,12 +140,115 @@ class RefreshView(TokenView):
     throttle_classes = [RefreshThrottle]  # fails open: a refresh needs a signed token, nothing to guess
 
     def post(self, request):
-        serializer = TokenRefreshSerializer(data={"refresh": self.field("refresh_token")})
+        raw = self.field("refresh_token")
         try:
-            serializer.is_valid(raise_exception=True)
-        except (TokenError, exceptions.ValidationError) as error:
-            raise exceptions.AuthenticationFailed("The refresh token is invalid or expired.") from error
-        return Response({"access_token": serializer.validated_data["access"]}, status=status.HTTP_200_OK)
+            refresh = RefreshToken(raw)
+            # The same checks as every request's token (eventsite.api.authentication): the user exists, is active,
+            # has the password the token was issued under, and was not deactivated since.
+            JWTAuthentication().get_user(refresh)
+        except (TokenError, exceptions.AuthenticationFailed) as error:
+            raise exceptions.AuthenticationFailed(REFRESH_TOKEN_INVALID) from error
+        return Response({"access_token": str(refresh.access_token)}, status=status.HTTP_200_OK)
+
+
+class AccountView(TokenView):
+    """Password endpoints: plain JSON like the log-in, each error with a pointer to its member (``/new_password``)."""
+
+    def text(self, name: str, max_length: int) -> str:
+        value = self.field(name)
+        if len(value) > max_length:
+            raise exceptions.ValidationError({name: [f"At most {max_length} characters."]})
+        return value
+
+    def new_password(self) -> str:
+        return self.text("new_password", PASSWORD_MAX_LENGTH)
+
+    def handle_exception(self, exc):
+        if isinstance(exc, RuleError):
+            statuses = {STATUS_OF_KIND[p.kind] for p in exc.problems}
+            status_code = 404 if 404 in statuses else 409 if 409 in statuses else 422
+            errors = [
+                error_object(STATUS_OF_KIND[p.kind], p.code, p.message, f"/{p.field or ''}") for p in exc.problems
+            ]
+            return Response({"errors": errors}, status=status_code)
+        if isinstance(exc, exceptions.ValidationError) and isinstance(exc.detail, dict):
+            errors = [
+                error_object(422, "invalid", str(message), f"/{name}")
+                for name, messages in exc.detail.items()
+                for message in (messages if isinstance(messages, list) else [messages])
+            ]
+            return Response({"errors": errors}, status=422)
+        return super().handle_exception(exc)
+
+
+@extend_schema_view(
+    post=extend_schema(
+        request=inline_serializer(
+            "PasswordChange",
+            {"old_password": drf_serializers.CharField(), "new_password": drf_serializers.CharField()},
+        ),
+        responses={
+            200: OpenApiResponse(TOKENS, description="New tokens: every token issued before is refused from now on"),
+        },
+    )
+)
+class ChangePasswordView(AccountView):
+    """``POST /v1/auth/change-password`` {"old_password", "new_password"} (logged in) → new tokens."""
+
+    authentication_classes = [JWTAuthentication]
+    permission_classes = [permissions.IsAuthenticated]
+
+    def post(self, request):
+        old_password, new_password = self.text("old_password", 4096), self.new_password()
+        rules.change_password(user=request.user, old_password=old_password, new_password=new_password)
+        refresh = RefreshToken.for_user(request.user)
+        return Response({"access_token": str(refresh.access_token), "refresh_token": str(refresh)})
+
+
+@extend_schema_view(
+    post=extend_schema(
+        request=inline_serializer("PasswordResetRequest", {"email": drf_serializers.EmailField()}),
+        responses={
+            202: OpenApiResponse(
+                inline_serializer("PasswordResetRequested", {"detail": drf_serializers.CharField()}),
+                description="The same answer whether or not the address has an account",
+            ),
+        },
+    ),
+    patch=extend_schema(
+        request=inline_serializer(
+            "PasswordReset",
+            {
+                "uid": drf_serializers.CharField(),
+                "token": drf_serializers.CharField(),
+                "new_password": drf_serializers.CharField(),
+            },
+        ),
+        responses={
+            200: OpenApiResponse(
+                inline_serializer("PasswordResetDone", {"detail": drf_serializers.CharField()}),
+                description="The password is changed; every token issued before is refused from now on",
+            ),
+        },
+    ),
+)
+class ResetPasswordView(AccountView):
+    """``POST /v1/auth/reset-password`` {"email"} mails a reset token; ``PATCH`` {"uid", "token", "new_password"}
+    sets the new password with it."""
+
+    def post(self, request):
+        email = self.text("email", 254)
+        try:
+            AddressValidator()(email)
+        except DjangoValidationError as error:
+            raise exceptions.ValidationError({"email": list(error.messages)}) from error
+        rules.request_password_reset(email=email)
+        return Response({"detail": RESET_MAIL_MAYBE_SENT}, status=status.HTTP_202_ACCEPTED)
+
+    def patch(self, request):
+        uid, token, new_password = self.text("uid", 64), self.text("token", 128), self.new_password()
+        rules.reset_password(uid=uid, token=token, new_password=new_password)
+        return Response({"detail": PASSWORD_RESET_DONE})
 
 
 class EventViewSet(ResourceViewSet):
@@ -164,12 +278,13 @@ class EventViewSet(ResourceViewSet):
 
 
 class EventOrganizersRelationship(RelationshipView):
-    """``/v1/events/{id}/relationships/organizers``: the owner (or an admin) adds and removes organizers."""
+    """``/v1/events/{id}/relationships/organizers``: who organizes the event (owner and organizers read it); the
+    owner (or an admin) removes organizers. Nobody is added here: organizers join by invitation."""
 
     related_type = "user"
     queryset = Event.objects.none()
     permission_classes = [permissions.IsAuthenticated]
-    http_method_names = ["get", "post", "delete", "head", "options"]
+    http_method_names = ["get", "post", "patch", "delete", "head", "options"]
 
     def get_queryset(self):
         user = self.request.user
@@ -184,14 +299,90 @@ class EventOrganizersRelationship(RelationshipView):
         ):
             raise exceptions.PermissionDenied(rules.ONLY_OWNER_CHANGES_ORGANIZERS)
 
+    def post(self, request, *args, **kwargs):
+        return self.refuse_adding()
+
+    def patch(self, request, *args, **kwargs):
+        return self.refuse_adding()
+
+    def refuse_adding(self):
+        """Adding by id made anyone an organizer without asking them (and showed the owner their e-mail)."""
+        get_object_or_404(self.get_queryset(), pk=self.kwargs["pk"])  # others' events stay "not found"
+        raise exceptions.PermissionDenied(rules.ORGANIZERS_JOIN_BY_INVITATION)
+
     def linked_queryset(self, parent):
         return User.objects.filter(is_active=True)
 
     def current(self, parent):
         return parent.organizers.all()
 
-    def add(self, parent, objs):
-        rules.add_organizers(event=parent, users=objs)
-
     def remove(self, parent, objs):
         rules.remove_organizers(event=parent, users=objs)
+
+
+class OrganizerInvitationViewSet(ResourceViewSet):
+    """Organizer invitations (see ``eventsite.rules``).
+
+    - ``POST /v1/events/{event_pk}/organizer-invitations`` {"email"}: the owner (or an admin) invites; 201, or 200
+      with the pending invitation of the same address (nothing mailed again).
+    - ``GET /v1/organizer-invitations[/{id}]``: the requester's own invitations (by their account's e-mail, any
+      letter case) and those of the events they own; admins all. Others' are 404.
+    - ``PATCH /v1/organizer-invitations/{id}``: ``status`` ``accepted`` or ``declined`` by the invitee,
+      ``revoked`` by the owner or an admin.
+    """
+
+    queryset = OrganizerInvitation.objects.none()  # describes the model to the schema; requests use base_queryset()
+    serializer_class = OrganizerInvitationSerializer
+    permission_classes = [permissions.IsAuthenticated]
+    filterset_fields = {"status": ("exact",), "event": ("exact",)}
+    ordering_fields = ("created_at", "responded_at")
+    ordering = ("-created_at", "-id")
+    select_for_includes = {"event": ["event"]}
+    http_method_names = ["get", "post", "patch", "head", "options"]
+    throttle_scope = "organizer_invitations"  # per account: each invitation is a mail to an address typed by them
+
+    def get_throttles(self):
+        return [GuardedScopedRateThrottle()] if self.action == "create" else []
+
+    def base_queryset(self):
+        return OrganizerInvitation.objects.visible_to(self.request.user)
+
+    def create(self, request, event_pk: int):
+        event = get_object_or_404(Event, pk=event_pk)
+        if not rules.may_invite(request.user, event):
+            raise exceptions.PermissionDenied(rules.ONLY_OWNER_CHANGES_ORGANIZERS)
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        if data.get("status", InvitationStatus.PENDING) != InvitationStatus.PENDING:
+            raise RuleError(Problem("status", NEW_INVITATION_IS_PENDING, "new_invitation_is_pending"))
+        invitation, created = rules.invite_organizer(event=event, email=data["email"], invited_by=request.user)
+        body = self.get_serializer(invitation).data
+        return Response(body, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
+
+    def partial_update(self, request, *args, **kwargs):
+        invitation = self.get_object()
+        serializer = self.get_serializer(invitation, data=request.data, partial=True)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        if "email" in data and data["email"].lower() != invitation.email.lower():
+            raise RuleError(Problem("email", INVITATION_EMAIL_FIXED, "invitation_email_fixed", Kind.CONFLICT))
+        wanted = data.get("status", invitation.status)
+        if wanted != invitation.status:
+            self.answer(invitation, wanted)
+        return Response(self.get_serializer(self.get_queryset().get(pk=invitation.pk)).data)
+
+    def answer(self, invitation: OrganizerInvitation, wanted: str) -> None:
+        user = self.request.user
+        if wanted in (InvitationStatus.ACCEPTED, InvitationStatus.DECLINED):
+            if not rules.is_invitee(user, invitation):
+                raise exceptions.PermissionDenied(rules.ONLY_INVITEE_ANSWERS)
+            answer = rules.accept_invitation if wanted == InvitationStatus.ACCEPTED else rules.decline_invitation
+            answer(invitation=invitation, user=user)
+        elif wanted == InvitationStatus.REVOKED:
+            if not rules.may_invite(user, invitation.event):
+                raise exceptions.PermissionDenied(rules.ONLY_OWNER_CHANGES_ORGANIZERS)
+            rules.revoke_invitation(invitation=invitation)
+        else:  # back to pending
+            message = rules.INVITATION_NOT_PENDING.format(status=invitation.status)
+            raise RuleError(Problem("status", message, "invitation_not_pending", Kind.CONFLICT))

@@ -11,7 +11,7 @@ from django.utils import timezone
 from rest_framework_simplejwt.tokens import RefreshToken
 
 from discounts import rules as discount_rules
-from eventsite.models import Event, User
+from eventsite.models import Event, OrganizerInvitation, User
 from eventsite.tests.factories import PASSWORD, DiscountCodeFactory, EventFactory, TicketFactory, UserFactory
 from orders import rules as order_rules
 from orders.models import Order
@@ -21,7 +21,8 @@ CANARY_CODE = "CANARY7Q"
 CANARY_ID = 987654321
 
 ROLES = ("anonymous", "stranger", "rival", "organizer", "owner", "admin")
-"""anonymous; a signed-up stranger; the organizer of another event; the event's organizer, owner; a superuser."""
+"""anonymous; a signed-up stranger (invited to organize the event, not yet answered); the organizer of another
+event; the event's organizer, owner; a superuser."""
 
 MAY_NOT_SEE_CODE = ("anonymous", "stranger", "rival")
 
@@ -42,6 +43,7 @@ class World:
     other_ticket: Ticket  # of the other event
     code: object  # the canary code (used_for=ticket)
     order: Order
+    invitation: OrganizerInvitation  # pending, from the owner to the stranger (in another letter case)
     password: str = PASSWORD
 
     def user(self, role: str) -> User | None:
@@ -75,6 +77,7 @@ def build_world() -> World:
     order, _ = order_rules.place_order(
         buyer=buyer, lines=[order_rules.LineInput(sold_ticket.pk, 1)], now=timezone.now()
     )
+    invitation = OrganizerInvitation.objects.create(event=event, email="Stranger@example.org", invited_by=owner)
     return World(
         event=event,
         other_event=other_event,
@@ -90,4 +93,5 @@ def build_world() -> World:
         other_ticket=other_ticket,
         code=code,
         order=order,
+        invitation=invitation,
     )

@@ -12,6 +12,7 @@ from django.db import transaction
 from discounts import rules as discount_rules
 from discounts.models import DiscountCode
 from eventsite.errors import Kind, Problem, RuleError, raise_if  # noqa: F401 (RuleError re-exported)
+from eventsite.rules import count_problems
 
 from .models import Ticket, TicketType
 
@@ -43,6 +44,8 @@ def ticket_problems(ticket: Ticket, *, original: Ticket | None = None) -> list[P
         problems.append(Problem("price", FREE_HAS_PRICE, "free_has_price"))
     elif ticket.type == TicketType.PAID and price <= 0:
         problems.append(Problem("price", PAID_WITHOUT_PRICE, "paid_without_price"))
+    for name in ("quantity", "position", "min_order", "max_order"):
+        problems += count_problems(name, getattr(ticket, name))
     if ticket.min_order is not None and ticket.min_order < 1:
         problems.append(Problem("min_order", MIN_ORDER_BELOW_ONE, "min_order_below_one"))
     elif ticket.min_order is not None and ticket.max_order is not None and ticket.min_order > ticket.max_order:

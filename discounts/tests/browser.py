@@ -35,10 +35,20 @@ def start_chromium() -> WebDriver:
     options.binary_location = shutil.which("chromium")
     for flag in CHROMIUM_FLAGS:
         options.add_argument(flag)
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})  # the console, for csp_violations()
     # The system driver, so Selenium Manager never tries to download one (no network for that here).
     driver = webdriver.Chrome(options=options, service=Service(executable_path=shutil.which("chromedriver")))
     driver.implicitly_wait(0)
     return driver
+
+
+def csp_violations(driver: WebDriver) -> list[str]:
+    """What the console said since the last call about content the page's Content-Security-Policy refused."""
+    return [
+        entry["message"]
+        for entry in driver.get_log("browser")
+        if "Content Security Policy" in entry["message"] or "Content-Security-Policy" in entry["message"]
+    ]
 
 
 def log_dir() -> Path:

@@ -1,8 +1,15 @@
-"""Log-in by JWT: simplejwt's, with the requester looked up by a prepared query (``eventsite.prepared``).
+"""Log-in by JWT: simplejwt's, with the requester looked up by a prepared query (``eventsite.prepared``), and one
+check of a token's user shared by every request and by the token refresh.
 
 Every authenticated API request looks its user up; building and compiling that ``User.objects.get(pk=...)`` was
 a tenth of the CPU of a page of the hottest endpoint. Everything else (token checks, the answers for a missing
-or inactive user) is simplejwt's own: ``get_user`` is simplejwt's with the look-up swapped.
+or inactive user, a password changed since the token was issued) is simplejwt's own: ``get_user`` is simplejwt's
+with the look-up swapped. On top of simplejwt: a token issued before the account was deactivated stays refused
+(``User.tokens_revoked_at``), even once the account is active again.
+
+simplejwt's refresh (``TokenRefreshSerializer`` in 5.5.1) checks only that the user exists and is active: it
+ignores ``CHECK_REVOKE_TOKEN``, so a refresh token would outlive a password change, and a deleted user's refresh
+token is an uncaught ``DoesNotExist``. ``eventsite.views.RefreshView`` therefore asks ``get_user`` here instead.
 """
 
 from django.contrib.auth import get_user_model
@@ -16,6 +23,8 @@ from eventsite.prepared import PreparedQuery
 
 USER_BY_ID = PreparedQuery(lambda pk: get_user_model().objects.filter(pk=pk))
 
+TOKEN_REVOKED = "This token was issued before the account was deactivated; log in again."
+
 
 def user_pk(claim) -> int | None:
     """The user id of a token's claim as simplejwt writes it (the id as a string of digits), else None."""
@@ -24,8 +33,24 @@ def user_pk(claim) -> int | None:
     return None
 
 
+def refuse_if_revoked(validated_token, user) -> None:
+    """A token issued (``iat``, whole seconds) before ``tokens_revoked_at`` is refused. A token of the very second
+    of a deactivation is refused too: never an old token accepted, at worst a new one refused for a second."""
+    revoked_at = getattr(user, "tokens_revoked_at", None)
+    if revoked_at is None:
+        return
+    issued = validated_token.get("iat")
+    if isinstance(issued, bool) or not isinstance(issued, int | float) or issued < revoked_at.timestamp():
+        raise AuthenticationFailed(TOKEN_REVOKED, code="token_revoked")
+
+
 class JWTAuthentication(authentication.JWTAuthentication):
     def get_user(self, validated_token):
+        user = self._user(validated_token)
+        refuse_if_revoked(validated_token, user)
+        return user
+
+    def _user(self, validated_token):
         pk = user_pk(validated_token.get(api_settings.USER_ID_CLAIM))
         if pk is None or api_settings.USER_ID_FIELD != "id":
             return super().get_user(validated_token)  # not a claim simplejwt issues for us: its own path answers

@@ -16,14 +16,24 @@ from django.urls import reverse
 
 from discounts import rules
 from discounts.models import DiscountCode
-from eventsite.models import Event
+from eventsite.models import Event, OrganizerInvitation
 from eventsite.tests.factories import DiscountCodeFactory, EventFactory, TicketFactory, UserFactory
 from tickets.models import Ticket
 
 pytestmark = pytest.mark.django_db
 
-ALPHA_MARKS = ["Alphaville Conf", "Alpha-Earlybird", "Alpha-Freepass", "ALPHATIX", "ALPHAALL", "alpha-owner@"]
-BRAVO_MARKS = ["Bravoland Summit", "Bravo-Student", "Bravo-Patron", "BRAVOTIX", "BRAVOALL", "bravo-organizer@"]
+ALPHA_MARKS = [
+    "Alphaville Conf",
+    "Alpha-Earlybird",
+    "Alpha-Freepass",
+    "ALPHATIX",
+    "ALPHAALL",
+    "alpha-owner@",
+    "alpha-invitee@",
+]
+BRAVO_MARKS = [
+    "Bravoland Summit", "Bravo-Student", "Bravo-Patron", "BRAVOTIX", "BRAVOALL", "bravo-organizer@", "bravo-invitee@"
+]  # fmt: skip
 
 
 def build_event(name, owner, tickets, ticket_code, event_code):
@@ -46,6 +56,9 @@ def world():
     )
     bravo, _ = build_event("Bravoland Summit", bravo_owner, ["Bravo-Student", "Bravo-Patron"], "BRAVOTIX", "BRAVOALL")
     bravo.organizers.add(bravo_organizer)
+    for event in (alpha, bravo):  # pending invitations: their addresses are the owners' to know
+        invitee = "alpha-invitee@example.test" if event is alpha else "bravo-invitee@example.test"
+        OrganizerInvitation.objects.create(event=event, email=invitee, invited_by=event.owner)
     return {"alpha": (alpha_owner, alpha), "bravo": (bravo_organizer, bravo)}
 
 
@@ -104,7 +117,7 @@ def test_no_admin_page_shows_an_organizer_another_events_data(client, world, me,
             assert_clean(response, their_marks, admin_url(obj, view))
             visited += 1
 
-    for obj in objects_of(theirs):
+    for obj in [*objects_of(theirs), *OrganizerInvitation.objects.filter(event=theirs)]:
         for view in ("change", "delete", "history"):
             response = client.get(admin_url(obj, view), follow=False)
             assert refused(response), (admin_url(obj, view), response.status_code)

@@ -104,7 +104,7 @@ def _answer_of(authenticator, token):
         return error.status_code, error.get_codes()
 
 
-@pytest.mark.parametrize("case", ["active", "inactive", "deleted", "no claim", "int claim"])
+@pytest.mark.parametrize("case", ["active", "inactive", "deleted", "password changed", "no claim", "int claim"])
 def test_the_prepared_user_look_up_answers_as_simplejwt(case, monkeypatch):
     """``eventsite.api.authentication`` swaps simplejwt's user query for a prepared one; same answers. Tokens as
     simplejwt issues them (the id as a string) never reach simplejwt's own look-up; other claims do."""
@@ -117,12 +117,15 @@ def test_the_prepared_user_look_up_answers_as_simplejwt(case, monkeypatch):
     token = AccessToken.for_user(user)
     if case == "deleted":
         user.delete()
+    elif case == "password changed":
+        user.set_password("another-passphrase")
+        user.save()
     elif case == "no claim":
         del token["user_id"]
     elif case == "int claim":
         token["user_id"] = user.pk
     theirs = _answer_of(Simplejwt(), token)
-    if case in ("active", "inactive", "deleted"):
+    if case in ("active", "inactive", "deleted", "password changed"):
         monkeypatch.setattr(Simplejwt, "get_user", lambda *a: pytest.fail("simplejwt's look-up was used"))
     ours = _answer_of(JWTAuthentication(), token)
     assert ours == theirs

@@ -1,4 +1,4 @@
-"""Events: public to read; whoever creates one owns it; the owner adds and removes organizers."""
+"""Events: public to read; whoever creates one owns it; organizers join by invitation, the owner removes them."""
 
 import pytest
 
@@ -55,13 +55,18 @@ def test_organizers_change_but_only_owners_delete(api, organizer, stranger, owne
     assert not Event.objects.exists()
 
 
-def test_the_owner_adds_and_removes_organizers(api, owner, organizer, stranger, event):
+def test_nobody_adds_organizers_by_id_and_the_owner_removes_them(api, owner, organizer, stranger, superuser, event):
     url = f"/v1/events/{event.pk}/relationships/organizers"
     linkage = {"data": [{"type": "user", "id": str(stranger.pk)}]}
-    assert api(organizer).post(url, linkage).status_code == 403
-    assert api(stranger).post(url, linkage).status_code == 404
-    response = api(owner).post(url, linkage)
-    assert response.status_code == 200
-    assert {i["id"] for i in response.json()["data"]} == {str(organizer.pk), str(stranger.pk)}
-    assert api(owner).delete(url, linkage).json()["data"] == [{"type": "user", "id": str(organizer.pk)}]
-    assert api(owner).post(url, {"data": [{"type": "user", "id": str(owner.pk)}]}).status_code == 409
+    for method in ("post", "patch"):
+        assert getattr(api(stranger), method)(url, linkage).status_code == 404
+        for who in (organizer, owner, superuser):
+            response = getattr(api(who), method)(url, linkage)
+            assert response.status_code == 403, (method, who)
+            assert "organizer-invitations" in response.json()["errors"][0]["detail"]
+    assert list(event.organizers.all()) == [organizer]
+    response = api(owner).get(url)
+    assert response.json()["data"] == [{"type": "user", "id": str(organizer.pk)}]
+    assert api(organizer).delete(url, {"data": [{"type": "user", "id": str(organizer.pk)}]}).status_code == 403
+    assert api(owner).delete(url, {"data": [{"type": "user", "id": str(organizer.pk)}]}).json()["data"] == []
+    assert not event.organizers.exists()

@@ -9,6 +9,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from discounts import rules
+from eventsite.models import OrganizerInvitation
 from eventsite.tests.factories import DiscountCodeFactory, EventFactory, TicketFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -32,7 +33,9 @@ def world(organizer, event):
         for other in EventFactory.create_batch(2):
             TicketFactory(event=other)
         for i in range(n):
-            EventFactory(name=f"Extra {i}")
+            extra = EventFactory(name=f"Extra {i}")
+            # invited to each, in another letter case (the list matches the address case-insensitively)
+            OrganizerInvitation.objects.create(event=extra, email=organizer.email.upper(), invited_by=extra.owner)
         organizers = UserFactory.create_batch(n)
         event.organizers.add(*organizers)
         return {"event": event, "code": codes[0], "tickets": tickets}
@@ -64,6 +67,9 @@ ENDPOINTS = [
     ("/v1/discount-codes/{code}", {"include": "tickets,event"}, False, 4),
     ("/v1/discount-codes/{code}/relationships/tickets", {}, False, 4),
     ("/v1/events/{event}/relationships/organizers", {}, False, 3),
+    # the invitee's invitations: the user, then the page (include=event is a JOIN)
+    ("/v1/organizer-invitations", {"page[size]": 100}, False, 2),
+    ("/v1/organizer-invitations", {"page[size]": 100, "include": "event"}, False, 2),
 ]
 
 

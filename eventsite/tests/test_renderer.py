@@ -9,6 +9,7 @@ import pytest
 from discounts import rules
 from eventsite.api.renderers import JSONAPIRenderer
 from eventsite.api.serializers import CompiledReadMixin
+from eventsite.models import OrganizerInvitation
 from eventsite.tests.factories import DiscountCodeFactory, EventFactory, TicketFactory
 
 pytestmark = pytest.mark.django_db
@@ -45,6 +46,7 @@ REQUESTS = [
     ("/v1/events/{event}/discount-codes/early", {}, None),
     ("/v1/events/{event}/discount-codes/team", {}, None),
     ("/v1/events/{event}/relationships/organizers", {}, "organizer"),
+    ("/v1/organizer-invitations", {"include": "event"}, "organizer"),
     # errors
     ("/v1/tickets", {"bogus": "1"}, None),
     ("/v1/tickets", {"page[size]": "500"}, None),
@@ -76,6 +78,10 @@ def world(event, organizer, ticket_code, event_code):
     other = EventFactory()
     TicketFactory(event=other)
     DiscountCodeFactory(event=other, value="1.00")
+    OrganizerInvitation.objects.create(event=other, email=organizer.email, invited_by=other.owner)
+    OrganizerInvitation.objects.create(
+        event=EventFactory(), email=organizer.email.upper(), status="declined", responded_at=datetime.now(UTC)
+    )
     return {"event": event.pk, "ticket": tickets[0].pk, "code": ticket_code.pk}
 
 

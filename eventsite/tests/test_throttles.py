@@ -245,7 +245,12 @@ def test_the_rates_and_the_proxies_come_from_the_environment():
     out = settings_in_a_fresh_process(rates, SIGNUP_RATE="7/hour", AUTH_RATE="9/minute", NUM_PROXIES="2")
     assert out.stdout.strip() == str(
         (
-            [("auth", "9/minute"), (CODE_BUDGET, "30/minute"), ("signup", "7/hour")],
+            [
+                ("auth", "9/minute"),
+                (CODE_BUDGET, "30/minute"),
+                ("organizer_invitations", "30/hour"),
+                ("signup", "7/hour"),
+            ],
             2,
             "django.core.cache.backends.db.DatabaseCache",
         )

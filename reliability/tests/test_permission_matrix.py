@@ -76,6 +76,15 @@ NEW_EVENT = {
 }
 
 
+def reset_body(user) -> dict:
+    from django.contrib.auth.tokens import default_token_generator
+
+    from eventsite.rules import reset_uid
+
+    token = default_token_generator.make_token(user)
+    return {"uid": reset_uid(user), "token": token, "new_password": "a-new-sturdy-passphrase"}
+
+
 def drop_orders(w):
     """An event with orders cannot be deleted (409); the DELETE cell is about permission, so it has none."""
     Order.objects.all().delete()
@@ -94,6 +103,18 @@ MATRIX: dict[str, Row] = {
         bodies={"post": lambda w: ({"refresh_token": str(RefreshToken.for_user(w.organizer))}, JSON)},
         otherwise=NO,
     ),
+    "v1/auth/change-password": Row(
+        {"post": "401 200 200 200 200 200"},
+        bodies={"post": lambda w: ({"old_password": w.password, "new_password": "a-new-sturdy-passphrase"}, JSON)},
+    ),
+    "v1/auth/reset-password": Row(
+        {"post": "202 202 202 202 202 202", "patch": "200 200 200 200 200 200"},
+        bodies={
+            "post": lambda w: ({"email": w.buyer.email}, JSON),
+            "patch": lambda w: (reset_body(w.buyer), JSON),
+        },
+        otherwise=NO,
+    ),
     "v1/users": Row(
         {"post": "201 201 201 201 201 201"},
         bodies={"post": lambda w: doc("user", {"email": "new@example.org", "password": "a-sturdy-passphrase"})},
@@ -109,11 +130,27 @@ MATRIX: dict[str, Row] = {
         prepare={"delete": drop_orders},
     ),
     "v1/events/<id:pk>/relationships/organizers": Row(
-        {"get": "401 404 404 200 200 200", "post": "401 404 404 403 200 200", "delete": "401 404 404 403 200 200"},
+        {
+            "get": "401 404 404 200 200 200",
+            "post": "401 404 404 403 403 403",  # nobody adds organizers by id: they are invited
+            "patch": "401 404 404 403 403 403",
+            "delete": "401 404 404 403 200 200",
+        },
         bodies={
             "post": lambda w: linkage("user", w.stranger.pk),
+            "patch": lambda w: linkage("user", w.stranger.pk),
             "delete": lambda w: linkage("user", w.organizer.pk),
         },
+    ),
+    "v1/events/<id:event_pk>/organizer-invitations": Row(
+        {"post": "401 403 403 403 201 201"},
+        bodies={"post": lambda w: doc("organizer-invitation", {"email": "new-organizer@example.org"})},
+    ),
+    "v1/organizer-invitations": Row({"get": "401 200 200 200 200 200"}),
+    # the invitation is the stranger's: they see and answer it; the owner and admins see it (and may revoke it)
+    "v1/organizer-invitations/<id:pk>": Row(
+        {"get": "401 200 404 404 200 200", "patch": "401 200 404 404 403 403"},
+        bodies={"patch": lambda w: doc("organizer-invitation", {"status": "accepted"}, id=w.invitation.pk)},
     ),
     "v1/tickets": Row(
         {"get": "200 200 200 200 200 200", "post": "401 403 403 201 201 201"},
@@ -201,12 +238,13 @@ MATRIX: dict[str, Row] = {
     "v1/discount-codes/<id:code_pk>/orders": Row({"get": "401 404 404 200 200 200"}),
 }
 
-# Who gets into the admin (session login), per role: anonymous and strangers are sent to the log-in page;
-# an organizer of any event gets in but finds another event's code "not found" (a redirect to the index).
+# Who gets into the admin (session login), per role: anonymous users are sent to the log-in page; the stranger
+# has a pending invitation (the seed's), so they get in to answer it and are refused everything else (403); an
+# organizer of any event gets in but finds another event's code "not found" (a redirect to the index).
 ADMIN_CELLS = {
-    "/admin/": "302 302 200 200 200 200",
-    "/admin/discounts/discountcode/{code}/change/": "302 302 302 200 200 200",
-    "/admin/orders/order/{order}/change/": "302 302 302 200 200 200",
+    "/admin/": "302 200 200 200 200 200",
+    "/admin/discounts/discountcode/{code}/change/": "302 403 302 200 200 200",
+    "/admin/orders/order/{order}/change/": "302 403 302 200 200 200",
 }
 
 
@@ -238,6 +276,7 @@ def path_values(route: str, w) -> dict:
         "tickets": w.ticket.pk,
         "discount-codes": w.code.pk,
         "orders": w.order.pk,
+        "organizer-invitations": w.invitation.pk,
     }.get(resource)
     return {"pk": pk, "event_pk": w.event.pk, "code_pk": w.code.pk, "code": w.code.code.lower()}
 
