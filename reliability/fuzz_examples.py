@@ -12,6 +12,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from django.contrib.auth.tokens import default_token_generator
+
+from eventsite.rules import reset_uid
 from reliability.seed import World
 
 Build = Callable[[World], Any]
@@ -35,6 +38,7 @@ RESOURCE_IDS: dict[str, Build] = {
     "tickets": lambda w: w.ticket.pk,
     "orders": lambda w: w.order.pk,
     "users": lambda w: w.organizer.pk,
+    "organizer-invitations": lambda w: w.invitation.pk,
 }
 
 #: Every other path parameter, by name.
@@ -70,6 +74,18 @@ def linkage(*refs: dict | None) -> dict:
 EXAMPLES: dict[str, Example] = {
     "POST /v1/auth/login": Example(body=lambda w: {"email": w.organizer.email, "password": w.password}),
     "POST /v1/auth/token/refresh": Example(body=lambda w: {"refresh_token": w.refresh_token("organizer")}),
+    "POST /v1/auth/change-password": Example(
+        body=lambda w: {"old_password": w.password, "new_password": "another-sturdy-passphrase"}
+    ),
+    "POST /v1/auth/reset-password": Example(body=lambda w: {"email": w.organizer.email}, user="anonymous"),
+    "PATCH /v1/auth/reset-password": Example(
+        body=lambda w: {
+            "uid": reset_uid(w.organizer),
+            "token": default_token_generator.make_token(w.organizer),
+            "new_password": "another-sturdy-passphrase",
+        },
+        user="anonymous",
+    ),
     "POST /v1/users": Example(
         body=lambda w: resource("user", email="newcomer@example.org", password="a-sturdy-passphrase"),
         user="anonymous",
@@ -86,11 +102,16 @@ EXAMPLES: dict[str, Example] = {
     "PATCH /v1/events/{id}": Example(body=lambda w: resource("event", w.event.pk, name="PyCon Test, renamed")),
     # the seeded event has orders, which keep it (409): an admin deletes the other event, which has none
     "DELETE /v1/events/{id}": Example(path=lambda w: {"id": w.other_event.pk}, user="admin"),
-    "POST /v1/events/{id}/relationships/organizers": Example(
-        body=lambda w: linkage(ref("user", w.stranger)), user="owner"
-    ),
     "DELETE /v1/events/{id}/relationships/organizers": Example(
         body=lambda w: linkage(ref("user", w.organizer)), user="owner"
+    ),
+    "POST /v1/events/{event_pk}/organizer-invitations": Example(
+        body=lambda w: resource("organizer-invitation", email="new-organizer@example.org"), user="owner"
+    ),
+    # the seeded invitation is the stranger's: the owner sees it, the stranger answers it
+    "GET /v1/organizer-invitations/{id}": Example(user="owner"),
+    "PATCH /v1/organizer-invitations/{id}": Example(
+        body=lambda w: resource("organizer-invitation", w.invitation.pk, status="accepted"), user="stranger"
     ),
     "POST /v1/events/{event_pk}/code-generations": Example(
         body=lambda w: resource(
