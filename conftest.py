@@ -76,6 +76,30 @@ def pytest_collection_modifyitems(config, items):
         items[:] = chosen
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _static_files_without_collectstatic():
+    """Production links static files by the hashed names ``collectstatic`` writes (WhiteNoise's manifest storage,
+    which refuses to render a page whose files were not collected). The suite never collects, so its pages link the
+    files by their plain names; eventsite/tests/test_production.py collects and serves them as production does."""
+    from django.conf import settings
+    from django.test import override_settings
+
+    plain = {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}
+    with override_settings(STORAGES=settings.STORAGES | {"staticfiles": plain}):
+        yield
+
+
+@pytest.fixture(scope="session")
+def migrated_sqlite(tmp_path_factory):
+    """A SQLite file with every migration applied, made once per run, for the tests that start the service in
+    processes of its own on a SQLite file (``eventsite.tests.server.sqlite_database`` copies it)."""
+    from eventsite.tests import server
+
+    directory = tmp_path_factory.mktemp("migrated")
+    server.sqlite_database(directory)
+    return directory / "db.sqlite3"
+
+
 @pytest.fixture(autouse=True)
 def _fast_password_hashing(settings):
     # Tests create many users; the production hasher is slow by design.

@@ -22,7 +22,9 @@ from .admin_campaigns import CampaignAdminMixin
 from .models import DiscountCode, UsedFor
 from .selectors import attachable_tickets
 
-EVENT_CODE_NOTE = "This code applies to every paid ticket of its event; it takes no tickets of its own."
+EVENT_CODE_NOTE = (
+    "This code applies to every paid ticket of its event that is not hidden; it takes no tickets of its own."
+)
 ATTACH_HELP = "Type to search the event's tickets that are not free and have no other code."
 
 # The autocomplete asks for candidates of this relation; TicketAdmin.get_search_results narrows them.

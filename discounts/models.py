@@ -45,7 +45,7 @@ class DiscountCode(RuleValidatedModel):
     tickets_number = models.PositiveIntegerField(
         null=True, blank=True, help_text="How many tickets may be sold with this code; empty means unlimited."
     )
-    min_quantity = models.PositiveIntegerField(default=1)
+    min_quantity = models.PositiveIntegerField(default=1, help_text="0 and 1 both mean no minimum.")
     max_quantity = models.PositiveIntegerField(null=True, blank=True, help_text="Empty means unlimited.")
     valid_from = models.DateTimeField(default=timezone.now)
     valid_till = models.DateTimeField(null=True, blank=True)
@@ -76,7 +76,7 @@ class DiscountCode(RuleValidatedModel):
             ),
             models.CheckConstraint(condition=Q(type__in=DiscountType.values), name="discountcode_type_valid"),
             models.CheckConstraint(condition=Q(used_for__in=UsedFor.values), name="discountcode_used_for_valid"),
-            models.CheckConstraint(condition=Q(min_quantity__gte=1), name="discountcode_min_quantity_positive"),
+            models.CheckConstraint(condition=Q(min_quantity__gte=0), name="discountcode_min_quantity_not_negative"),
             models.CheckConstraint(
                 condition=Q(max_quantity__isnull=True) | Q(min_quantity__lte=F("max_quantity")),
                 name="discountcode_min_quantity_le_max",

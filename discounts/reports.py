@@ -32,7 +32,7 @@ ZERO = Decimal("0.00")
 class TicketFigures:
     ticket_id: int
     name: str
-    applies: bool  # the code applies to this ticket (attached, or a paid ticket of an event code's event)
+    applies: bool  # the code covers this ticket (``rules.covers``)
     uses: int
     sold: int  # tickets of this kind in orders that used the code, discounted or not
     discount: Decimal
@@ -77,7 +77,7 @@ def code_report(code: DiscountCode) -> CodeReport:
         .annotate(uses=Sum("discounted_quantity"), orders=Count("order_id", distinct=True))
         .order_by("day")
     )
-    applicable = dict(rules.applicable_tickets(code).values_list("pk", "name"))
+    applicable = dict(rules.covered_tickets(code).values_list("pk", "name"))
     rows = {
         r["ticket_id"]: TicketFigures(
             r["ticket_id"],

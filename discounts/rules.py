@@ -20,7 +20,9 @@ from tickets.models import Ticket, TicketType
 from .models import DiscountCode, DiscountType, UsedFor
 
 # One message per rule. Tests import these; the admin and the API show them unchanged.
-USED_FOR_INVALID = "Say what the code is for: “event” (every paid ticket) or “ticket” (the tickets attached to it)."
+USED_FOR_INVALID = (
+    "Say what the code is for: “event” (every paid, visible ticket) or “ticket” (the tickets attached to it)."
+)
 CODE_BLANK = "A code needs at least one character."
 CODE_TOO_LONG = "A code has at most 100 characters."
 CODE_WHITESPACE = "A code may not contain white space."
@@ -29,10 +31,12 @@ VALUE_NOT_POSITIVE = "The value must be more than 0."
 PERCENT_OUT_OF_RANGE = "A percent value must be more than 0 and at most 100."
 AMOUNT_ABOVE_PRICE = "{value} off is more than the price of “{ticket}” ({price})."
 MIN_ABOVE_MAX = "The minimum quantity may not be more than the maximum quantity."
-MIN_QUANTITY_BELOW_ONE = "The minimum quantity is at least 1."
+MIN_QUANTITY_NEGATIVE = "The minimum quantity may not be negative (0 means no minimum)."
 TICKETS_NUMBER_BELOW_MAX = "The number of tickets the code may be used for may not be less than its maximum quantity."
 VALID_TILL_NOT_AFTER_FROM = "A code must end after it starts (valid till after valid from)."
-NOT_A_TICKET_CODE = "“{code}” applies to every paid ticket of its event; only a code for tickets takes tickets."
+NOT_A_TICKET_CODE = (
+    "“{code}” applies to every paid, visible ticket of its event; only a code for tickets takes tickets."
+)
 TICKET_OF_OTHER_EVENT = "“{ticket}” belongs to another event than “{code}”."
 FREE_TICKET = "“{ticket}” is free; a free ticket takes no discount code."
 TICKET_HAS_OTHER_CODE = "“{ticket}” already has the code “{other}”; detach it there first."
@@ -109,8 +113,8 @@ def terms_problems(terms: Terms) -> list[Problem]:
             problems.append(Problem("value", VALUE_NOT_POSITIVE, "value_not_positive"))
     for name in ("tickets_number", "min_quantity", "max_quantity"):
         problems += count_problems(name, getattr(terms, name))
-    if terms.min_quantity is not None and terms.min_quantity < 1:
-        problems.append(Problem("min_quantity", MIN_QUANTITY_BELOW_ONE, "min_quantity_below_one"))
+    if terms.min_quantity is not None and terms.min_quantity < 0:  # 0: no minimum, as Open Event clients send
+        problems.append(Problem("min_quantity", MIN_QUANTITY_NEGATIVE, "min_quantity_negative"))
     if terms.max_quantity is not None and terms.min_quantity is not None and terms.min_quantity > terms.max_quantity:
         problems.append(Problem("min_quantity", MIN_ABOVE_MAX, "min_quantity_above_max"))
     if (
@@ -391,13 +395,33 @@ def _when(moment: datetime) -> str:
     return moment.isoformat(timespec="minutes")
 
 
-def applicable_tickets(code: DiscountCode):
-    """The tickets a code discounts: its attached tickets, or every paid ticket of the event for an event code."""
+# Which tickets a code covers (the public check, the quote, orders and reports ask the same question)
+
+
+def covers(code: DiscountCode, ticket: Ticket) -> bool:
+    """Whether ``code`` discounts ``ticket``: a ticket code its attached tickets, an event code every paid,
+    visible ticket of its event; a free ticket never.
+
+    Hidden tickets are reached only through a ticket code attached to them: hiding a ticket means "only for
+    those given its code", and an event code (often widely shared) would otherwise unlock every hidden ticket of
+    the event. ``covered_tickets`` is the same rule as a query; a test holds the two together.
+    """
+    if ticket.event_id != code.event_id or ticket.type == TicketType.FREE:
+        return False
     if code.used_for == UsedFor.TICKET:
-        return Ticket.objects.filter(discount_code=code).order_by("position", "pk")
-    paid = Ticket.objects.filter(event_id=code.event_id, type=TicketType.PAID, is_hidden=False)
-    return paid.order_by("position", "pk")
+        return ticket.discount_code_id == code.pk
+    return ticket.type == TicketType.PAID and not ticket.is_hidden
 
 
-def applicable_ticket_ids(code: DiscountCode) -> list[int]:
-    return list(applicable_tickets(code).values_list("pk", flat=True))
+def covered_tickets(code: DiscountCode):
+    """The tickets ``covers`` says ``code`` discounts, in their shop order."""
+    tickets = Ticket.objects.filter(event_id=code.event_id).exclude(type=TicketType.FREE)
+    if code.used_for == UsedFor.TICKET:
+        tickets = tickets.filter(discount_code=code)
+    else:
+        tickets = tickets.filter(type=TicketType.PAID, is_hidden=False)
+    return tickets.order_by("position", "pk")
+
+
+def covered_ticket_ids(code: DiscountCode) -> list[int]:
+    return list(covered_tickets(code).values_list("pk", flat=True))

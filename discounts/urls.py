@@ -23,6 +23,7 @@ urlpatterns = [
         name="discount-code-relationships-event",
     ),
     path("events/<id:event_pk>/discount-codes", codes.as_view({"get": "list"}), name="event-discount-codes"),
+    path("users/<id:user_pk>/discount-codes", codes.as_view({"get": "list"}), name="user-discount-codes"),
     # Campaign tools (discounts/campaign_views.py); none of these paths can be a code of the public check below.
     path(
         "events/<id:event_pk>/code-generations", campaign_views.CodeGenerationView.as_view(), name="code-generations"

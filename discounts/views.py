@@ -2,6 +2,7 @@
 
 from django.db import transaction
 from django.db.models import Prefetch
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
@@ -16,7 +17,7 @@ from eventsite.api.permissions import ManagersOnly
 from eventsite.api.throttling import CODE_LOOKUP_SCOPE, GuardedScopedRateThrottle
 from eventsite.api.views import RelationshipView, ResourceViewSet, StrictQueryMixin
 from eventsite.errors import Kind, Problem, RuleError, raise_if
-from eventsite.models import Event
+from eventsite.models import Event, User
 from eventsite.serializers import EventSerializer
 from tickets.models import Ticket
 
@@ -56,7 +57,22 @@ class DiscountCodeViewSet(ResourceViewSet):
             if not manages(self.request, event.pk):
                 raise exceptions.PermissionDenied("Only the event's organizers see its discount codes.")
             queryset = queryset.filter(event=event)
+        if "user_pk" in self.kwargs:
+            queryset = queryset.filter(marketer=self.marketer())
         return queryset
+
+    def marketer(self) -> User:
+        """``/v1/users/{id}/discount-codes``: the codes a user created, asked by that user or an admin (others 404).
+
+        Scoped like every list of codes: only codes of events the requester manages, so a user who no longer
+        organizes an event no longer sees the codes they made there (nor their text).
+        """
+        user, pk = self.request.user, self.kwargs["user_pk"]
+        if user.pk == pk:
+            return user
+        if user.is_superuser:
+            return get_object_or_404(User, pk=pk)
+        raise Http404
 
     def perform_create(self, serializer):
         data = dict(serializer.validated_data)
@@ -174,7 +190,7 @@ class DiscountCodeCheck(StrictQueryMixin, GenericAPIView):
         context = {
             "request": request,
             "view": self,
-            "applicable_tickets": rules.applicable_ticket_ids(found),
+            "applicable_tickets": rules.covered_ticket_ids(found),
             "code_text": code,
         }
         return Response(PublicDiscountCodeSerializer(found, context=context).data)

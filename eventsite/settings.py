@@ -65,6 +65,8 @@ INSTALLED_APPS = [
     "django.contrib.contenttypes",
     "django.contrib.sessions",
     "django.contrib.messages",
+    "eventsite",  # before the two below: its runserver (a larger listen backlog) overrides theirs
+    "whitenoise.runserver_nostatic",  # runserver serves static files the way production does (WhiteNoise)
     "django.contrib.staticfiles",
     "django_filters",
     "rest_framework",
@@ -73,7 +75,6 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "import_export",
     "axes",
-    "eventsite",
     "discounts",
     "tickets",
     "orders",
@@ -81,6 +82,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",  # static files, after the HTTPS redirect and before the rest
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -154,6 +156,18 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # The embedded default takes concurrent writers: every transaction takes SQLite's write lock when it begins
+    # (BEGIN IMMEDIATE), so two never deadlock upgrading a read lock, which SQLite answers at once with "database
+    # is locked"; a writer waits its turn up to ``timeout`` seconds; WAL lets readers go on while one writes, and
+    # synchronous=NORMAL is WAL's durable-enough setting (a power cut loses at most the last commits, never the file).
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {
+            "transaction_mode": "IMMEDIATE",
+            "timeout": 20,
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        }
+    )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "eventsite.User"
@@ -195,10 +209,18 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", BASE_DIR / "staticfiles"))
+# The app serves its own static files (WhiteNoise): after ``collectstatic``, from STATIC_ROOT, with hashed names
+# (cached for a year) and gzip copies. With DEBUG on, runserver finds them where they live, uncollected. The test
+# suite never collects: conftest.py gives it the plain storage, and a test runs production's (test_production.py).
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+}
 
 # Production hardening; all of it is on whenever DEBUG is off.
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", not DEBUG)
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]  # load balancers check the app server itself, over plain HTTP
 SESSION_COOKIE_SECURE = not DEBUG
 CSRF_COOKIE_SECURE = not DEBUG
 SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", "0" if DEBUG else "31536000"))
@@ -211,7 +233,9 @@ X_FRAME_OPTIONS = "DENY"
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
+    "filters": {"quiet_health_check": {"()": "eventsite.pages.QuietHealthCheck"}},
     "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "loggers": {"django.request": {"filters": ["quiet_health_check"]}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
 }
 

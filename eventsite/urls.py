@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.urls import include, path, register_converter
 
+from . import pages
 from .api.converters import IdConverter
 
 register_converter(IdConverter, "id")
@@ -10,6 +11,8 @@ admin.site.site_title = "eventsite admin"
 admin.site.index_title = "Events, tickets and discount codes"
 
 urlpatterns = [
+    path("", pages.home, name="home"),
+    path("healthz", pages.healthz, name="healthz"),
     path("v1/", include("eventsite.api_urls")),
     path("admin/", admin.site.urls),
 ]

@@ -1,17 +1,18 @@
 """The one pricing function, used by the quote and by orders alike. Pure: no database, no clock.
 
-For each line: price times quantity. A ``used_for=ticket`` code discounts only the tickets attached to it; a
-``used_for=event`` code discounts every paid ticket of its event; free tickets never. Donation tickets take
-the buyer's price. Amount codes take at most the unit price; percent codes take value % of it. How many
-tickets get the discount is decided here, never by the client: the code's tickets in the order, no more
-than ``max_quantity`` and the code's remaining uses, none if fewer than ``min_quantity``. Money is Decimal
-with two places, rounded half up, per unit.
+For each line: price times quantity. A code discounts the tickets it covers (``discounts.rules.covers``: a
+ticket code its attached tickets, an event code every paid, visible ticket of its event; free tickets never).
+Donation tickets take the buyer's price. Amount codes take at most the unit price; percent codes take value %
+of it. How many tickets get the discount is decided here, never by the client: the code's tickets in the order,
+no more than ``max_quantity`` and the code's remaining uses, none if fewer than ``min_quantity`` (0 and 1 both
+mean "no minimum"). Money is Decimal with two places, rounded half up, per unit.
 """
 
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
-from discounts.models import DiscountCode, DiscountType, UsedFor
+from discounts.models import DiscountCode, DiscountType
+from discounts.rules import covers
 from eventsite.errors import Kind, Problem
 from tickets.models import Ticket, TicketType
 
@@ -73,15 +74,6 @@ def unit_price(line: LineRequest) -> Decimal:
     if line.ticket.type == TicketType.FREE:
         return Decimal("0.00")
     return money(line.ticket.price)
-
-
-def covers(code: DiscountCode, ticket: Ticket) -> bool:
-    """Whether the code discounts this ticket: the same rule the public check shows as its tickets."""
-    if ticket.type == TicketType.FREE or ticket.event_id != code.event_id:
-        return False
-    if code.used_for == UsedFor.TICKET:
-        return ticket.discount_code_id == code.pk
-    return ticket.type == TicketType.PAID
 
 
 def unit_discount(code: DiscountCode, price: Decimal) -> Decimal:

@@ -162,11 +162,9 @@ def may_name_codes_by_id(viewer: User | None, lines: list[LineInput]) -> bool:
 
 def _hide_unlisted(lines: list[LineInput], tickets: dict[int, Ticket], code: DiscountCode | None) -> None:
     """Hidden tickets are bought only with a code that covers them; otherwise they do not exist for the buyer."""
-    from .pricing import covers
-
     for line in lines:
         ticket = tickets.get(line.ticket_id)
-        if ticket is not None and ticket.is_hidden and not (code is not None and covers(code, ticket)):
+        if ticket is not None and ticket.is_hidden and not (code is not None and discount_rules.covers(code, ticket)):
             del tickets[line.ticket_id]
 
 

@@ -72,7 +72,9 @@ def build_world() -> World:
     sold_ticket = TicketFactory(event=event, name="Regular", price=Decimal("80.00"), quantity=100)
     spare_ticket = TicketFactory(event=event, name="Student", price=Decimal("20.00"), quantity=100)
     other_ticket = TicketFactory(event=other_event, name="Rival ticket", price=Decimal("30.00"), quantity=100)
-    code = DiscountCodeFactory(id=CANARY_ID, event=event, code=CANARY_CODE, value=Decimal("10.00"), tickets_number=50)
+    code = DiscountCodeFactory(
+        id=CANARY_ID, event=event, code=CANARY_CODE, value=Decimal("10.00"), tickets_number=50, marketer=organizer
+    )
     discount_rules.attach_tickets(code=code, tickets=[ticket])
     order, _ = order_rules.place_order(
         buyer=buyer, lines=[order_rules.LineInput(sold_ticket.pk, 1)], now=timezone.now()

@@ -68,6 +68,21 @@ def test_an_organizer_creates_a_ticket_code_with_its_tickets(client, event, orga
     assert attached(code) == {paid_ticket.pk}
 
 
+def test_min_quantity_0_is_no_minimum_as_open_event_clients_send_it(client, api, stranger, event, paid_ticket):
+    response = client.post("/v1/discount-codes", code_doc(event, [paid_ticket], **{"min-quantity": 0}))
+    assert response.status_code == 201, response.content
+    assert response.json()["data"]["attributes"]["min-quantity"] == 0
+    code = DiscountCode.objects.get()
+    assert code.min_quantity == 0
+    attributes = {"tickets": [{"id": str(paid_ticket.pk), "quantity": 1}], "code": code.code}
+    response = api(stranger).post("/v1/orders", {"data": {"type": "order", "attributes": attributes}})
+    assert response.status_code == 201, response.content
+    assert response.json()["data"]["attributes"]["discount"] != "0.00"
+    change = {"data": {"type": "discount-code", "id": str(code.pk), "attributes": {"min-quantity": -1}}}
+    error = only_error(client.patch(f"/v1/discount-codes/{code.pk}", change), 422)
+    assert error["source"]["pointer"] == "/data/attributes/min-quantity"
+
+
 def test_money_is_accepted_as_a_number(client, event):
     response = client.post("/v1/discount-codes", code_doc(event, value=7.5))
     assert response.status_code == 201, response.content

@@ -4,7 +4,7 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
-from django.db import IntegrityError, models, transaction
+from django.db import IntegrityError, connection, models, transaction
 
 from discounts.models import DiscountCode
 from eventsite.tests.factories import DiscountCodeFactory, TicketFactory
@@ -58,7 +58,7 @@ def _violates(factory, **fields):
         {"type": "percent", "value": Decimal("100.01")},
         {"type": "bogus"},
         {"used_for": "nothing"},
-        {"min_quantity": 0},
+        {"min_quantity": -1},
         {"min_quantity": 5, "max_quantity": 4},
         {"tickets_number": 3, "max_quantity": 4},
         {"code": ""},
@@ -73,6 +73,30 @@ def test_discount_code_validity_must_be_ordered(event):
     now = event.starts_at
     _violates(DiscountCodeFactory, event=event, valid_from=now, valid_till=now)
     _violates(DiscountCodeFactory, event=event, valid_from=now, valid_till=now - timedelta(seconds=1))
+
+
+def test_a_min_quantity_of_0_means_no_minimum_and_is_allowed(event):
+    assert DiscountCodeFactory(event=event, min_quantity=0).min_quantity == 0
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_min_quantity_migration_reverses_turning_0_into_1(event):
+    """Back before 0004 the database wants a minimum of at least 1: a 0 ("no minimum") becomes 1, which means the
+    same, and forward again it stays 1."""
+    from django.core.management import call_command
+
+    code = DiscountCodeFactory(event=event, min_quantity=0)
+    call_command("migrate", "discounts", "0003", verbosity=0)
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT min_quantity FROM discounts_discountcode WHERE id = %s", [code.pk])
+            assert cursor.fetchone() == (1,)
+            with pytest.raises(IntegrityError), transaction.atomic():
+                cursor.execute("UPDATE discounts_discountcode SET min_quantity = 0 WHERE id = %s", [code.pk])
+    finally:
+        call_command("migrate", "discounts", verbosity=0)
+    code.refresh_from_db()
+    assert code.min_quantity == 1
 
 
 def test_a_percent_code_of_exactly_100_is_allowed(event):

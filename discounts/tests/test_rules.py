@@ -161,6 +161,12 @@ def test_terms_that_break_a_rule_are_refused(event, fields, field, message):
     assert not DiscountCode.objects.exists()
 
 
+def test_a_min_quantity_of_0_means_no_minimum(event):
+    assert create(event, min_quantity=0).min_quantity == 0
+    error = refused(create, event=event, code="OTHER", min_quantity=-1)
+    assert [(p.field, p.message) for p in error.problems] == [("min_quantity", rules.MIN_QUANTITY_NEGATIVE)]
+
+
 def test_valid_till_must_follow_valid_from(event):
     error = refused(create, event=event, valid_from=event.ends_at, valid_till=event.starts_at)
     assert error.messages == [rules.VALID_TILL_NOT_AFTER_FROM]

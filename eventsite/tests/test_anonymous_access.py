@@ -29,6 +29,8 @@ PUBLIC = {
     ("v1/events/<id:event_pk>/tickets", "get"): "an event's public tickets",
     ("v1/events/<id:event_pk>/discount-codes/<str:code>", "get"): "the public code check",
     ("v1/orders/calculate-amount", "post"): "the public quote",
+    ("v1/auth/reset-password", "post"): "asking for a password reset mail (the same answer for any address)",
+    ("v1/auth/reset-password", "patch"): "setting a new password with a mailed token",
 }
 
 #: Routes outside this test, with the reason.
@@ -54,6 +56,7 @@ def path_values(route: str, w) -> dict:
         "tickets": w.ticket.pk,
         "discount-codes": w.code.pk,
         "orders": w.order.pk,
+        "organizer-invitations": w.invitation.pk,
     }.get(resource)
     return {"pk": pk, "event_pk": w.event.pk, "code_pk": w.code.pk, "code": w.code.code}
 

@@ -301,7 +301,7 @@ def test_every_401_is_one_json_api_error_object(authorization, organizer):
 
 
 @pytest.mark.parametrize("method", ["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "HEAD"])
-@pytest.mark.parametrize("path", ["/v1/events/1/organizer-invitations", "/v1/nothing", "/v1/events/"])
+@pytest.mark.parametrize("path", ["/v1/events/1/no-such-member", "/v1/nothing", "/v1/events/"])
 def test_unknown_v1_urls_are_json_api_404s_for_every_method(method, path, organizer):
     """Even to a client that sends a session cookie and no CSRF token (Django's CSRF page was the answer)."""
     client = Client(enforce_csrf_checks=True)

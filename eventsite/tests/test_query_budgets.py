@@ -7,10 +7,12 @@ Authenticated requests cost one query for the user (JWT) and one for the events 
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from discounts import rules
 from eventsite.models import OrganizerInvitation
 from eventsite.tests.factories import DiscountCodeFactory, EventFactory, TicketFactory, UserFactory
+from orders import rules as order_rules
 
 pytestmark = pytest.mark.django_db
 
@@ -28,8 +30,10 @@ def world(organizer, event):
 
     def build(n):
         tickets = TicketFactory.create_batch(n, event=event)
-        codes = DiscountCodeFactory.create_batch(n, event=event, value="1.00")
+        codes = DiscountCodeFactory.create_batch(n, event=event, value="1.00", marketer=organizer)
         rules.attach_tickets(code=codes[0], tickets=tickets)
+        lines = [order_rules.LineInput(t.pk, 1) for t in tickets]
+        order, _ = order_rules.place_order(buyer=organizer, lines=lines, now=timezone.now())
         for other in EventFactory.create_batch(2):
             TicketFactory(event=other)
         for i in range(n):
@@ -38,7 +42,7 @@ def world(organizer, event):
             OrganizerInvitation.objects.create(event=extra, email=organizer.email.upper(), invited_by=extra.owner)
         organizers = UserFactory.create_batch(n)
         event.organizers.add(*organizers)
-        return {"event": event, "code": codes[0], "tickets": tickets}
+        return {"event": event, "code": codes[0], "tickets": tickets, "order": order, "user": organizer}
 
     return build
 
@@ -51,6 +55,8 @@ def world(organizer, event):
 # /discount-codes/{id}/tickets learns the managed events and whether the code is among them in one query
 # (``eventsite.access.manages_row``); listed plainly, its page is a prepared query (``tickets.views``) and
 # include=event looks the page's events up by id (one instance per event, not per ticket): one query more.
+# /orders/{id}/tickets looks the order up among those the requester may see, then the managed events (the
+# serializer shows organizers' members); /users/{id}/discount-codes needs no look-up when one asks about oneself.
 ENDPOINTS = [
     ("/v1/events", {"page[size]": 100}, True, 1),
     ("/v1/tickets", {"page[size]": 100}, True, 1),
@@ -70,6 +76,10 @@ ENDPOINTS = [
     # the invitee's invitations: the user, then the page (include=event is a JOIN)
     ("/v1/organizer-invitations", {"page[size]": 100}, False, 2),
     ("/v1/organizer-invitations", {"page[size]": 100, "include": "event"}, False, 2),
+    ("/v1/orders/{order}/tickets", {"page[size]": 100}, False, 4),
+    ("/v1/orders/{order}/tickets", {"page[size]": 100, "include": "event,discount-code"}, False, 5),
+    ("/v1/users/{user}/discount-codes", {"page[size]": 100}, False, 4),
+    ("/v1/users/{user}/discount-codes", {"page[size]": 100, "include": "tickets,event"}, False, 4),
 ]
 
 
@@ -79,10 +89,10 @@ ENDPOINTS = [
 def test_query_count_does_not_grow_with_the_page(api, organizer, world, template, params, anonymous, budget):
     client = api(None if anonymous else organizer)
     small = world(1)
-    url = template.format(event=small["event"].pk, code=small["code"].pk)
+    url = template.format(event=small["event"].pk, code=small["code"].pk, order=small["order"].pk, user=organizer.pk)
     few, _ = count_queries(client, url, params)
     large = world(50)
-    url = template.format(event=large["event"].pk, code=large["code"].pk)
+    url = template.format(event=large["event"].pk, code=large["code"].pk, order=large["order"].pk, user=organizer.pk)
     many, body = count_queries(client, url, params)
     assert many == few, f"{url}: {few} queries at 1 item, {many} at 50"
     assert many == budget, f"{url}: {many} queries, budget {budget}"

@@ -17,7 +17,8 @@ from rest_framework_simplejwt.tokens import RefreshToken
 
 from discounts import rules as discount_rules
 from discounts.models import DiscountCode
-from eventsite.models import Event
+from eventsite import rules as event_rules
+from eventsite.models import Event, OrganizerInvitation
 from eventsite.tests.factories import DiscountCodeFactory, EventFactory, TicketFactory, UserFactory
 from orders import rules as order_rules
 from orders.models import Order, OrderLine
@@ -79,7 +80,11 @@ def build():
         buyer=buyer, lines=[line(donation.pk, 1, Decimal("20"))], now=timezone.now()
     )
     order_rules.cancel_order(order=cancelled, now=timezone.now())
+    invitee = UserFactory(email="invitee@example.org")
+    invitation, _ = event_rules.invite_organizer(event=event, email="Invitee@example.org", invited_by=owner)
     return {
+        "invitee": invitee,
+        "invitation": invitation,
         "owner": owner,
         "organizer": organizer,
         "buyer": buyer,
@@ -101,6 +106,7 @@ INSTANCES = {
     "ticket": [("ticket", "organizer"), ("hidden", "organizer"), ("donation", "organizer"), ("free", "organizer")],
     "discount-code": [("code", "organizer"), ("event_code", "organizer")],
     "order": [("placed", "buyer"), ("placed", "organizer"), ("cancelled", "buyer")],
+    "organizer-invitation": [("invitation", "invitee"), ("invitation", "owner")],
 }
 
 
@@ -133,7 +139,7 @@ def client_for(user) -> APIClient:
 
 def snapshot() -> dict:
     """Every row a save could touch, field by field."""
-    models = (Event, Ticket, DiscountCode, Order, OrderLine)
+    models = (Event, Ticket, DiscountCode, Order, OrderLine, OrganizerInvitation)
     return {
         model.__name__: [model_to_dict(o) | {"pk": o.pk} for o in model.objects.order_by("pk")] for model in models
     }

@@ -36,7 +36,7 @@ from discounts.serializers import DiscountCodeSerializer
 from eventsite.api.parsers import JSONAPIParser
 from eventsite.api.views import RelationshipView
 from eventsite.models import User
-from eventsite.serializers import EventSerializer, UserSerializer
+from eventsite.serializers import EventSerializer, OrganizerInvitationSerializer, UserSerializer
 from eventsite.tests.factories import DiscountCodeFactory, EventFactory, TicketFactory, UserFactory
 from orders.serializers import OrderSerializer
 from reliability.routes import iter_routes
@@ -302,6 +302,17 @@ RESOURCES: dict[str, Resource] = {
                 lambda w: [ident("ticket", w.second_ticket)],
                 also={"count": 1, "used-for": "ticket"},
             ),
+        },
+    ),
+    "organizer-invitation": Resource(
+        serializer=OrganizerInvitationSerializer,
+        collection=lambda w: f"/v1/events/{w.event.pk}/organizer-invitations",
+        detail="/v1/organizer-invitations/{id}",
+        user="owner",
+        base=lambda w: {"attributes": {"email": f"invitee{w.n()}@example.org"}},
+        members={
+            "email": Member("ada@example.org", "grace@example.org", fixed="invitation_email_fixed"),
+            "status": Member("pending", "revoked"),
         },
     ),
 }

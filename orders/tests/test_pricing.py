@@ -105,6 +105,13 @@ CASES = {
         [("20.00", 0, None, "20.00")],
         "20.00",
     ),
+    "min quantity 0 is no minimum, like 1": (
+        [line(ticket(1, code=7), 1), line(ticket(2), 1)],
+        code(min_q=0),
+        None,
+        [("10.00", 1, "2.00", "8.00"), ("10.00", 0, None, "10.00")],
+        "18.00",
+    ),
     "min quantity counts over the code's tickets only": (
         [line(ticket(1, code=7), 2), line(ticket(2, code=7), 1), line(ticket(3), 5)],
         code(min_q=3),
