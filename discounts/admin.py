@@ -17,7 +17,7 @@ from eventsite.admin_scoping import EventScopedAdmin, EventScopedInline, Managed
 from eventsite.errors import RuleError
 from tickets.models import Ticket
 
-from . import rules, states
+from . import rules, states, text
 from .admin_campaigns import CampaignAdminMixin
 from .models import DiscountCode, UsedFor
 from .selectors import attachable_tickets
@@ -86,12 +86,12 @@ class DiscountCodeForm(forms.ModelForm):
     def validate_unique(self):
         """Validate through the rules module (not the model's constraints), so messages match the API's."""
         original = DiscountCode.objects.get(pk=self.instance.pk) if self.instance.pk else None
+        problems = rules.code_problems(
+            code=self.instance, tickets=self.cleaned_data.get("attach") or [], original=original
+        )
         try:
-            rules.raise_if(
-                rules.code_problems(
-                    code=self.instance, tickets=self.cleaned_data.get("attach") or [], original=original
-                )
-            )
+            # A field its form field refused (a NUL, say) is not on the instance: the rules would see it blank.
+            rules.raise_if([p for p in problems if p.field not in self._errors])
         except RuleError as error:
             self._update_errors(error.as_validation_error(fields=self._rule_fields()))
 
@@ -187,7 +187,7 @@ class DiscountCodeAdmin(CampaignAdminMixin, EventScopedAdmin):
     list_display = ("code", "event", "used_for", "discount", "is_active", "state", "ticket_count", "usage")
     list_filter = (("event", ManagedRelatedFilter), StateFilter, "used_for", "type", "is_active")
     list_select_related = ("event",)
-    search_fields = ("code",)
+    search_fields = ("code_key__contains", "code")
     readonly_fields = ("marketer", "created_at", "uses", "report_link")
     fieldsets = (
         (None, {"fields": ("event", "code", "used_for", "is_active")}),
@@ -210,6 +210,10 @@ class DiscountCodeAdmin(CampaignAdminMixin, EventScopedAdmin):
         # Last, so the attach field sits right above the inline of attached tickets.
         ("Tickets", {"fields": ("attach",)}),
     )
+
+    def get_search_results(self, request, queryset, search_term):
+        """Search by key (``text.key``), so any letter case or compatibility form of a code finds it."""
+        return super().get_search_results(request, queryset, text.key(search_term))
 
     def get_queryset(self, request):
         # Meta.ordering does not apply to an aggregate query; keep pages (and autocomplete pages) stable.

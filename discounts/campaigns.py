@@ -25,7 +25,6 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 from django.db import IntegrityError, transaction
-from django.db.models.functions import Lower
 from django.utils import timezone
 
 from eventsite.errors import Kind, Problem, RuleError, raise_if
@@ -33,7 +32,7 @@ from eventsite.models import Event
 from eventsite.rules import spreadsheet_safe, spreadsheet_text
 from tickets.models import Ticket
 
-from . import rules
+from . import rules, text
 from .models import DiscountCode, DiscountType
 
 # Generation ----------------------------------------------------------------------------------------------------
@@ -50,6 +49,10 @@ COUNT_OUT_OF_RANGE = "Generate at least 1 and at most {max} codes at a time."
 LENGTH_OUT_OF_RANGE = "The random part of a code has at least {min} and, with the prefix, at most {max} characters."
 ALPHABET_LOOK_ALIKES = "The alphabet may not contain look-alike characters (0, O, 1, I, L)."
 ALPHABET_TOO_SMALL = "The alphabet needs at least two different characters and no white space."
+ALPHABET_NOT_STANDALONE = (
+    "Each character of the alphabet stands on its own: {character} combines with its neighbours or changes when "
+    "letter case is ignored."
+)
 SPACE_TOO_SMALL = (
     "Only {free} more codes of {length} characters after “{prefix}” are free in this event; "
     "ask for fewer codes, a longer code or another prefix."
@@ -64,8 +67,11 @@ Progress = Callable[[int, int], None]
 
 
 def normalized_alphabet(alphabet: str) -> str:
-    """Upper case, each character once, in the order given."""
-    return "".join(dict.fromkeys(alphabet.upper()))
+    """Normalised as codes are (NFKC), upper case, each character once ignoring letter case, in the order given."""
+    chosen: dict[str, str] = {}
+    for ch in text.normalized(alphabet).upper():
+        chosen.setdefault(text.key(ch), ch)
+    return "".join(chosen.values())
 
 
 def generation_problems(
@@ -87,12 +93,7 @@ def generation_problems(
         problems.append(Problem("alphabet", ALPHABET_LOOK_ALIKES, "alphabet_look_alikes"))
     if len(alphabet) < 2 or any(ch.isspace() for ch in alphabet):
         problems.append(Problem("alphabet", ALPHABET_TOO_SMALL, "alphabet_too_small"))
-    # The text rules of a code, asked once for the prefix (a code is the prefix and the random part).
-    problems += [
-        Problem("prefix", p.message, p.code, p.kind)
-        for p in rules.code_text_problems(prefix or "X")
-        if p.code == "code_whitespace"
-    ]
+    problems += text_problems(prefix=prefix, alphabet=alphabet)
     problems += rules.terms_problems(rules.Terms.of(template))
     if tickets and count > 1:
         problems.append(
@@ -101,28 +102,57 @@ def generation_problems(
     return problems
 
 
+def text_problems(*, prefix: str, alphabet: str) -> list[Problem]:
+    """The text rules of a code (``rules.code_text_problems``) for every code a generation may draw.
+
+    A code is the prefix and characters of the alphabet, so the rules are asked of the prefix, then of the prefix
+    followed by the whole alphabet (every character a code may hold: one script, nothing invisible). Each
+    character of the alphabet must also stand alone (``text.stands_alone``), so that every drawn code is already
+    normalised and codes that differ are different codes.
+    """
+    # The length rule (LENGTH_OUT_OF_RANGE) and ALPHABET_TOO_SMALL (white space) speak for the others.
+    if prefix:
+        problems = [
+            Problem("prefix", p.message, p.code, p.kind)
+            for p in rules.code_text_problems(prefix)
+            if p.code != "code_too_long"
+        ]
+        if problems:
+            return problems
+    problems = [
+        Problem("alphabet", p.message, p.code, p.kind)
+        for p in rules.code_text_problems(prefix + alphabet)
+        if p.code not in ("code_too_long", "code_whitespace")
+    ]
+    alone = next((ch for ch in alphabet if not ch.isspace() and not text.stands_alone(ch)), None)
+    if alone is not None and not problems:
+        message = ALPHABET_NOT_STANDALONE.format(character=text.describe(alone))
+        problems.append(Problem("alphabet", message, "alphabet_not_standalone"))
+    return problems
+
+
 def existing_codes(event_id: int) -> set[str]:
-    """Every code of the event in lower case (one query), to generate around them."""
-    return set(
-        DiscountCode.objects.filter(event_id=event_id).annotate(lower=Lower("code")).values_list("lower", flat=True)
-    )
+    """The key of every code of the event (one query), to generate around them."""
+    return set(DiscountCode.objects.filter(event_id=event_id).values_list("code_key", flat=True))
 
 
 def draw_codes(*, count: int, prefix: str, length: int, alphabet: str, taken: set[str]) -> list[str]:
-    """``count`` new codes ``prefix + random part``, unique ignoring case, none of them in ``taken`` (lower case).
+    """``count`` new codes ``prefix + random part``, unique by key (``text.key``), no key of them in ``taken``.
 
     Drawn at random with a set while the space is roomy; enumerated and sampled when it is nearly full. Refused
-    when fewer than ``count`` codes of this shape are free.
+    when fewer than ``count`` codes of this shape are free. The alphabet's characters stand alone (``text_problems``),
+    so a code's key is its characters' keys side by side.
     """
     space = len(alphabet) ** length
-    lower_prefix = prefix.lower()
-    lower_alphabet = set(alphabet.lower())
+    key_prefix = text.key(prefix)
+    key_alphabet = {text.key(ch) for ch in alphabet}
     shape_taken = {
         code
         for code in taken
-        if len(code) == len(prefix) + length
-        and code.startswith(lower_prefix)
-        and set(code[len(prefix) :]) <= lower_alphabet
+        if code is not None
+        and len(code) == len(key_prefix) + length
+        and code.startswith(key_prefix)
+        and set(code[len(key_prefix) :]) <= key_alphabet
     }
     free = space - len(shape_taken)
     if count > free:
@@ -140,14 +170,14 @@ def draw_codes(*, count: int, prefix: str, length: int, alphabet: str, taken: se
         candidates = [
             prefix + "".join(chars)
             for chars in itertools.product(alphabet, repeat=length)
-            if (prefix + "".join(chars)).lower() not in seen
+            if text.key(prefix + "".join(chars)) not in seen
         ]
         return secrets.SystemRandom().sample(candidates, count)
     while len(chosen) < count:
         code = prefix + "".join(secrets.choice(alphabet) for _ in range(length))
-        lower = code.lower()
-        if lower not in seen:
-            seen.add(lower)
+        found = text.key(code)
+        if found not in seen:
+            seen.add(found)
             chosen.append(code)
     return chosen
 
@@ -170,7 +200,7 @@ def generate_codes(
     ``max_quantity``, ``valid_from``, ``valid_till``, ``is_active``, ``discount_url``); ``valid_till`` defaults
     to the event's end as for one code. ``progress(done, total)`` is called after each batch.
     """
-    alphabet = normalized_alphabet(alphabet)
+    prefix, alphabet = text.normalized(prefix), normalized_alphabet(alphabet)
     tickets = list(tickets)
     # The template's text stays empty: nothing is built from ``length`` before generation_problems bounds it.
     template = DiscountCode(event=event, code="", marketer=marketer, **terms)
@@ -420,7 +450,8 @@ def _zone(event: Event):
 def plan_import(*, event: Event, table: CsvTable, lock: bool = False) -> ImportPlan:
     """What importing these rows into ``event`` would do, row by row, and every problem by line.
 
-    Matches codes by text ignoring case within the event; a row equal to the stored code is "unchanged".
+    Matches codes by key (``text.key``: any letter case or compatibility form) within the event; a row equal to the
+    stored code is "unchanged".
     Three queries whatever the number of rows: the event's codes, its tickets, their codes' texts. With
     ``lock`` the codes and then the tickets are locked (primary-key order), as the rules lock them.
     """
@@ -437,7 +468,7 @@ def plan_import(*, event: Event, table: CsvTable, lock: bool = False) -> ImportP
     if lock:
         codes_qs = codes_qs.select_for_update()
         tickets_qs = tickets_qs.select_for_update()
-    stored = {code.code.lower(): code for code in codes_qs}
+    stored = {code.code_key: code for code in codes_qs if code.code_key is not None}
     for code in stored.values():
         code.event = event
     by_id = {code.pk: code for code in stored.values()}
@@ -488,11 +519,11 @@ def plan_import(*, event: Event, table: CsvTable, lock: bool = False) -> ImportP
 
 def _plan_row(event, line, row, stored, tickets_by_name, current_names, first_line) -> PlannedRow:
     problems: list[Problem] = []
-    text = row.get("code", "")
-    lower = text.lower()
-    existing = stored.get(lower)
+    written = row.get("code", "")
+    found = text.key(written)
+    existing = stored.get(found)
     code = DiscountCode(event=event) if existing is None else _clone(existing)
-    code.code = text if existing is None else existing.code
+    code.code = text.normalized(written) if existing is None else existing.code
 
     def parse(column, parser, target):
         raw = row.get(column, "")
@@ -503,13 +534,13 @@ def _plan_row(event, line, row, stored, tickets_by_name, current_names, first_li
         except ValueError as error:
             problems.append(Problem(target, str(error), f"bad_{column}"))
 
-    problems += rules.code_text_problems(text)
-    if lower in first_line and text:
+    problems += rules.code_text_problems(written)
+    if found in first_line and written:
         problems.append(
-            Problem("code", CODE_TWICE_IN_FILE.format(code=text, line=first_line[lower]), "code_twice_in_file")
+            Problem("code", CODE_TWICE_IN_FILE.format(code=written, line=first_line[found]), "code_twice_in_file")
         )
-    elif text:
-        first_line[lower] = line
+    elif written:
+        first_line[found] = line
 
     kind = row.get("discount_type", "")
     if kind not in DiscountType.values:
@@ -642,11 +673,9 @@ def import_codes(*, event: Event, table: CsvTable, marketer=None) -> ImportSumma
             row.code.marketer = marketer
         DiscountCode.objects.bulk_create([row.code for row in new], batch_size=BATCH_SIZE)
         if not all(row.code.pk for row in new):  # a database without RETURNING: read the ids back
-            ids = dict(
-                DiscountCode.objects.filter(event=event).annotate(lower=Lower("code")).values_list("lower", "pk")
-            )
+            ids = dict(DiscountCode.objects.filter(event=event).values_list("code_key", "pk"))
             for row in new:
-                row.code.pk = ids[row.code.code.lower()]
+                row.code.pk = ids[row.code.code_key]
         # Changed codes are updated in groups that get the same values: one UPDATE for a column changed alike
         # on every row (the usual campaign edit), at worst one per row. (bulk_update's CASE WHEN is far slower.)
         groups: dict[tuple, list[int]] = {}

@@ -5,10 +5,14 @@ from decimal import Decimal
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
-from django.db.models.functions import Lower
 from django.utils import timezone
 
 from eventsite.models import RuleValidatedModel
+
+from . import text
+
+# A normalised code of 100 characters has a key of at most 200 (full case folding writes ß as ss); the rest is room.
+CODE_KEY_LENGTH = 300
 
 
 class DiscountType(models.TextChoices):
@@ -30,14 +34,48 @@ class DiscountCodeQuerySet(models.QuerySet):
         return self.filter(event__in=Event.objects.managed_by(user).values("pk"))
 
     def with_code(self, code: str) -> "DiscountCodeQuerySet":
-        """Case-insensitive match that uses the ``Lower(code), event`` unique index."""
-        if "\x00" in code:  # no code holds a NUL, and PostgreSQL refuses one in a query (a 500, not "no match")
+        """The code written ``code`` in any letter case or compatibility form (``text.key``), by the
+        ``event, code_key`` unique index."""
+        found = text.key(code)
+        if "\x00" in found or len(found) > CODE_KEY_LENGTH:
+            # No code holds a NUL, and PostgreSQL refuses one in a query (a 500, not "no match").
             return self.none()
-        return self.alias(code_lower=Lower("code")).filter(code_lower=Lower(models.Value(code)))
+        return self.filter(code_key=found)
+
+    # ``code_key`` follows ``code`` on every write of the ORM, bulk ones included.
+
+    def bulk_create(self, objs, *args, **kwargs):
+        objs = list(objs)
+        for obj in objs:
+            obj.code_key = text.key(obj.code)
+        return super().bulk_create(objs, *args, **kwargs)
+
+    def bulk_update(self, objs, fields, *args, **kwargs):
+        if "code" in fields:
+            objs = list(objs)
+            for obj in objs:
+                obj.code_key = text.key(obj.code)
+            fields = [*fields, "code_key"]
+        return super().bulk_update(objs, fields, *args, **kwargs)
+
+    def update(self, **kwargs):
+        if "code" in kwargs and "code_key" not in kwargs:  # (bulk_update writes both, as expressions)
+            if not isinstance(kwargs["code"], str):
+                raise TypeError("A code's key is worked out in Python: update the code with a string.")
+            kwargs["code_key"] = text.key(kwargs["code"])
+        return super().update(**kwargs)
 
 
 class DiscountCode(RuleValidatedModel):
     code = models.CharField(max_length=100)
+    # Null, not empty, for a code without a key: unique constraints leave nulls out, on SQLite and PostgreSQL.
+    code_key = models.CharField(  # noqa: DJ001
+        max_length=CODE_KEY_LENGTH,
+        null=True,
+        editable=False,
+        help_text="The code in the form it is compared in (discounts.text.key), kept by save. Empty (null) only "
+        "for a code that clashed with an older one of its event when keys were introduced: found by id only.",
+    )
     discount_url = models.URLField(max_length=500, blank=True)
     value = models.DecimalField(max_digits=12, decimal_places=2)
     type = models.CharField(max_length=16, choices=DiscountType.choices, default=DiscountType.AMOUNT)
@@ -69,7 +107,8 @@ class DiscountCode(RuleValidatedModel):
     class Meta:
         ordering = ["event_id", "id"]
         constraints = [
-            models.UniqueConstraint(Lower("code"), "event", name="discountcode_code_unique_per_event_ci"),
+            models.UniqueConstraint(fields=["event", "code_key"], name="discountcode_code_key_unique_per_event"),
+            models.CheckConstraint(condition=~Q(code_key=""), name="discountcode_code_key_not_empty"),
             models.CheckConstraint(condition=Q(value__gt=0), name="discountcode_value_positive"),
             models.CheckConstraint(
                 condition=~Q(type=DiscountType.PERCENT) | Q(value__lte=100), name="discountcode_percent_le_100"
@@ -100,6 +139,13 @@ class DiscountCode(RuleValidatedModel):
 
     def __str__(self) -> str:
         return self.code
+
+    def save(self, *args, **kwargs):
+        self.code_key = text.key(self.code)
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and "code" in update_fields:
+            kwargs["update_fields"] = {*update_fields, "code_key"}
+        super().save(*args, **kwargs)
 
     @property
     def is_percent(self) -> bool:

@@ -17,6 +17,7 @@ from eventsite.errors import Kind, Problem, raise_if
 from eventsite.rules import count_problems
 from tickets.models import Ticket, TicketType
 
+from . import text
 from .models import DiscountCode, DiscountType, UsedFor
 
 # One message per rule. Tests import these; the admin and the API show them unchanged.
@@ -26,6 +27,18 @@ USED_FOR_INVALID = (
 CODE_BLANK = "A code needs at least one character."
 CODE_TOO_LONG = "A code has at most 100 characters."
 CODE_WHITESPACE = "A code may not contain white space."
+CODE_INVISIBLE = (
+    "A code may hold only characters that can be seen: {character} is a control, format, private-use, "
+    "unassigned or invisible character."
+)
+CODE_MIXED_SCRIPTS = (
+    "The letters of a code are all of one script: “{char}” ({character}) is not of the script of the letters "
+    "before it."
+)
+CODE_SCRIPT_NOT_RECOMMENDED = (
+    "A code's letters are of a script in common modern use (Unicode's recommended scripts, such as Latin, Greek, "
+    "Cyrillic, Arabic, Devanagari, Han or Hangul): “{char}” ({character}) is not."
+)
 CODE_TAKEN = "The code “{code}” is already used in this event (letter case does not count)."
 VALUE_NOT_POSITIVE = "The value must be more than 0."
 PERCENT_OUT_OF_RANGE = "A percent value must be more than 0 and at most 100."
@@ -82,14 +95,44 @@ def _decimal(value) -> Decimal | None:
 
 
 def code_text_problems(code: str | None) -> list[Problem]:
+    """What is wrong with a code's text, judged in the form it is stored in (``text.normalized``, NFKC).
+
+    Plain text only: no white space; no control, format or invisible character (zero-width spaces, direction
+    overrides, joiners, variation selectors, private-use and unassigned code points); and letters of one script,
+    Common and Inherited characters (digits, signs, marks) going with any, so ``SECRET\u0410XYZ`` (a Cyrillic ``A``) is
+    refused. Japanese (Han with kana) and Korean (Han with Hangul) count as one script, as UTS #39 has it.
+    """
     if code is None or code == "":
         return [Problem("code", CODE_BLANK, "code_blank")]
+    code = text.normalized(code)
     problems = []
     if len(code) > MAX_CODE_LENGTH:
         problems.append(Problem("code", CODE_TOO_LONG, "code_too_long"))
-    if any(ch.isspace() for ch in code) or "\x00" in code:
+    if any(ch.isspace() for ch in code):
         problems.append(Problem("code", CODE_WHITESPACE, "code_whitespace"))
+    if code.isascii() and code.isprintable():
+        return problems  # the usual code: no further character to look at
+    invisible = next((ch for ch in code if not ch.isspace() and text.is_invisible(ch)), None)
+    if invisible is not None:
+        problems.append(Problem("code", CODE_INVISIBLE.format(character=text.describe(invisible)), "code_invisible"))
+    problems += _script_problems(code)
     return problems
+
+
+def _script_problems(code: str) -> list[Problem]:
+    common: frozenset[str] | None = None  # the scripts every letter so far is written in
+    for ch in code:
+        scripts = text.scripts_of(ch)
+        if scripts is None or ch.isspace() or text.is_invisible(ch):  # (those have rules of their own)
+            continue
+        if not scripts:
+            message = CODE_SCRIPT_NOT_RECOMMENDED.format(char=ch, character=text.describe(ch))
+            return [Problem("code", message, "code_script_not_recommended")]
+        common = scripts if common is None else common & scripts
+        if not common:
+            message = CODE_MIXED_SCRIPTS.format(char=ch, character=text.describe(ch))
+            return [Problem("code", message, "code_mixed_scripts")]
+    return []
 
 
 def code_uniqueness_problems(*, event_id: int, code: str, exclude_pk: int | None = None) -> list[Problem]:
@@ -250,7 +293,9 @@ def code_problems(
         if original.event_id != code.event_id:
             problems.append(Problem("event", EVENT_FIXED, "event_fixed", Kind.CONFLICT))
     if not any(p.field == "code" for p in problems) and code.event_id:
-        problems += code_uniqueness_problems(event_id=code.event_id, code=code.code, exclude_pk=code.pk)
+        problems += code_uniqueness_problems(
+            event_id=code.event_id, code=text.normalized(code.code), exclude_pk=code.pk
+        )
     if tickets is not None:
         tickets = list(tickets)
         if tickets and terms.used_for == UsedFor.EVENT:
@@ -291,6 +336,7 @@ def save_new_code(code: DiscountCode, *, tickets: Iterable[Ticket | int] = ()) -
     """Save an unsaved code (its ``valid_till`` defaults to the event's end) and attach its tickets."""
     if code.valid_till is None and code.event_id:
         code.valid_till = code.event.ends_at
+    _normalize_text(code)
     locked = _locked_tickets(tickets)
     raise_if(code_problems(code=code, tickets=locked))
     code.save()
@@ -315,9 +361,16 @@ def update_code(code: DiscountCode, /, **changes: Any) -> DiscountCode:
 def save_code_changes(code: DiscountCode) -> DiscountCode:
     """Save a changed code; the tickets already attached must still fit its new terms."""
     original = _lock_code(code)
+    _normalize_text(code)
     raise_if(code_problems(code=code, original=original))
     code.save()
     return code
+
+
+def _normalize_text(code: DiscountCode) -> None:
+    """A code is stored in the form it is checked in (NFKC); its key follows on save."""
+    if code.code:
+        code.code = text.normalized(code.code)
 
 
 def deletion_problems(codes: Iterable[DiscountCode]) -> list[Problem]:

@@ -22,6 +22,7 @@ from eventsite.serializers import EventSerializer
 from tickets.models import Ticket
 
 from . import rules
+from .filters import DiscountCodeFilter
 from .models import DiscountCode
 from .serializers import DiscountCodeSerializer, PublicDiscountCodeSerializer
 
@@ -32,12 +33,7 @@ class DiscountCodeViewSet(ResourceViewSet):
     queryset = DiscountCode.objects.none()  # describes the model to the schema; requests use base_queryset()
     serializer_class = DiscountCodeSerializer
     permission_classes = [ManagersOnly]
-    filterset_fields = {
-        "event": ("exact",),
-        "used_for": ("exact",),
-        "is_active": ("exact",),
-        "code": ("iexact",),
-    }
+    filterset_class = DiscountCodeFilter
     ordering_fields = ("code", "created_at", "valid_from", "valid_till", "value", "used_count")
     ordering = ("id",)
     select_for_includes = {"event": ["event"]}

@@ -3,6 +3,7 @@
 from django.contrib import admin, messages
 from django.utils import timezone
 
+from discounts import text
 from eventsite.admin_scoping import EventScopedAdmin, EventScopedInline, ManagedRelatedFilter
 from eventsite.errors import RuleError
 
@@ -33,7 +34,7 @@ class OrderAdmin(EventScopedAdmin):
     list_display = ("__str__", "event", "buyer", "status", "sub_total", "discount", "amount", "code", "created_at")
     list_filter = (("event", ManagedRelatedFilter), "status")
     list_select_related = ("event", "buyer")
-    search_fields = ("code", "buyer__email")
+    search_fields = ("discount_code__code_key__contains", "code", "buyer__email")
     readonly_fields = (
         "event",
         "buyer",
@@ -50,6 +51,10 @@ class OrderAdmin(EventScopedAdmin):
     fields = readonly_fields
     inlines = [OrderLineInline]
     actions = ["cancel_orders"]
+
+    def get_search_results(self, request, queryset, search_term):
+        """By the code's key (``discounts.text.key``), so any letter case or form of its text finds the order."""
+        return super().get_search_results(request, queryset, text.key(search_term))
 
     def has_add_permission(self, request):
         return False

@@ -29,6 +29,8 @@ PUBLIC = {
     ("v1/events/<id:event_pk>/tickets", "get"): "an event's public tickets",
     ("v1/events/<id:event_pk>/discount-codes/<str:code>", "get"): "the public code check",
     ("v1/orders/calculate-amount", "post"): "the public quote",
+    ("", "get"): "the landing page",
+    ("healthz", "get"): "the health check of load balancers",
     ("v1/auth/reset-password", "post"): "asking for a password reset mail (the same answer for any address)",
     ("v1/auth/reset-password", "patch"): "setting a new password with a mailed token",
 }
@@ -49,7 +51,8 @@ def routes():
 
 
 def path_values(route: str, w) -> dict:
-    resource = route.split("/")[1]
+    parts = route.split("/")
+    resource = parts[1] if len(parts) > 1 else ""
     pk = {
         "users": w.owner.pk,
         "events": w.event.pk,
@@ -58,7 +61,14 @@ def path_values(route: str, w) -> dict:
         "orders": w.order.pk,
         "organizer-invitations": w.invitation.pk,
     }.get(resource)
-    return {"pk": pk, "event_pk": w.event.pk, "code_pk": w.code.pk, "code": w.code.code}
+    return {
+        "pk": pk,
+        "event_pk": w.event.pk,
+        "code_pk": w.code.pk,
+        "code": w.code.code,
+        "order_pk": w.order.pk,
+        "user_pk": w.owner.pk,
+    }
 
 
 def test_public_names_only_routes_that_exist():
