@@ -11,12 +11,14 @@ not manage is 403 (events are public), as for ``/v1/events/{id}/discount-codes``
 """
 
 from django.shortcuts import get_object_or_404
-from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field
 from rest_framework import exceptions, renderers, status
 from rest_framework import serializers as drf
 from rest_framework.generics import GenericAPIView
 from rest_framework.response import Response
 from rest_framework_json_api import serializers
+from rest_framework_json_api.relations import ResourceRelatedField
 
 from eventsite.access import manages, scope_to_managed
 from eventsite.api.fields import AwareDateTimeField, MoneyField
@@ -58,6 +60,9 @@ class CodeGenerationSerializer(serializers.Serializer):
         queryset=Ticket.objects.all(), scope=managed_tickets, many=True, required=False
     )
 
+    class Meta:  # documented as a JSON:API resource (drf-spectacular-jsonapi reads Meta.resource_name)
+        resource_name = "code-generation"
+
     class JSONAPIMeta:
         resource_name = "code-generation"
 
@@ -70,13 +75,25 @@ def code_identifier(pk: int) -> dict:
     return {"type": "discount-code", "id": str(pk)}
 
 
-GENERATED = inline_serializer(
-    "GeneratedCodes",
-    {
-        "data": drf.ListField(child=drf.DictField()),
-        "meta": inline_serializer("GeneratedCodesMeta", {"count": drf.IntegerField()}),
+GENERATED = {  # the document the view writes (a raw schema: drf-spectacular-jsonapi would wrap a serializer again)
+    "type": "object",
+    "required": ["data", "meta"],
+    "properties": {
+        "data": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "required": ["type", "id", "attributes"],
+                "properties": {
+                    "type": {"type": "string", "enum": ["discount-code"]},
+                    "id": {"type": "string"},
+                    "attributes": {"type": "object", "properties": {"code": {"type": "string"}}},
+                },
+            },
+        },
+        "meta": {"type": "object", "required": ["count"], "properties": {"count": {"type": "integer"}}},
     },
-)
+}
 
 
 @extend_schema(
@@ -114,7 +131,16 @@ class CodeGenerationView(GenericAPIView):
         return Response(body, status=status.HTTP_201_CREATED)
 
 
-class TicketFiguresSerializer(drf.Serializer):
+class DasherizedMembers:
+    """Describes to the schema the dasherized members the report views write inside attributes too."""
+
+    def get_fields(self):
+        return {name.replace("_", "-"): field for name, field in super().get_fields().items()}
+
+
+class TicketFiguresSerializer(DasherizedMembers, drf.Serializer):
+    """One ticket's figures in a code's report."""
+
     ticket = drf.CharField()
     name = drf.CharField()
     applies = drf.BooleanField()
@@ -125,8 +151,15 @@ class TicketFiguresSerializer(drf.Serializer):
 
 
 class DayUsesSerializer(drf.Serializer):
+    """Uses of a code on one day (the event's time zone)."""
+
     date = drf.DateField()
     uses = drf.IntegerField()
+
+
+@extend_schema_field(OpenApiTypes.STR)
+class ReportedCode(ResourceRelatedField):
+    """The report's ``discount-code`` relationship, described to the schema (ids are strings)."""
 
 
 class CodeReportSerializer(drf.Serializer):
@@ -143,6 +176,10 @@ class CodeReportSerializer(drf.Serializer):
     revenue = MoneyField()
     tickets = TicketFiguresSerializer(many=True, required=False, help_text="Only in one code's report")
     uses_per_day = DayUsesSerializer(many=True, required=False, help_text="Only in one code's report")
+    discount_code = ReportedCode(read_only=True, model=DiscountCode)
+
+    class Meta:  # documented as a JSON:API resource (drf-spectacular-jsonapi reads Meta.resource_name)
+        resource_name = "discount-code-report"
 
     class JSONAPIMeta:
         resource_name = "discount-code-report"

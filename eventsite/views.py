@@ -299,9 +299,12 @@ class EventOrganizersRelationship(RelationshipView):
         ):
             raise exceptions.PermissionDenied(rules.ONLY_OWNER_CHANGES_ORGANIZERS)
 
+    # Refused whoever asks, so not in the API's schema (no client should be offered them).
+    @extend_schema(exclude=True)
     def post(self, request, *args, **kwargs):
         return self.refuse_adding()
 
+    @extend_schema(exclude=True)
     def patch(self, request, *args, **kwargs):
         return self.refuse_adding()
 

@@ -15,6 +15,7 @@ ORDER = [
     ("leak_checks", "responses checked for leaked codes"),
     ("fuzz_cases", "fuzz cases run (schemathesis)"),
     ("fuzz_operations", "operations fuzzed"),
+    ("fuzz_operations_2xx", "operations that reached a 2xx"),
     ("hostile_inputs", "hostile inputs tried"),
     ("token_cases", "bad tokens refused"),
     ("faults_injected", "faults injected"),

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.utils import timezone
+from rest_framework_simplejwt.tokens import RefreshToken
 
 from discounts import rules as discount_rules
 from eventsite.models import Event, OrganizerInvitation, User
@@ -47,6 +48,13 @@ class World:
 
     def user(self, role: str) -> User | None:
         return None if role == "anonymous" else getattr(self, role)
+
+    def access_token(self, role: str) -> str | None:
+        user = self.user(role)
+        return None if user is None else str(RefreshToken.for_user(user).access_token)
+
+    def refresh_token(self, role: str) -> str:
+        return str(RefreshToken.for_user(self.user(role)))
 
 
 def build_world() -> World:

@@ -6,7 +6,9 @@ each relationship in the URL (so no other relation of a model is reachable), whi
 
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.openapi import AutoSchema
+from drf_spectacular_jsonapi.schemas.converters import JsonApiRelationshipObject, JsonApiResourceObject
 from drf_spectacular_jsonapi.schemas.openapi import JsonApiAutoSchema
+from rest_framework_json_api.relations import ManySerializerMethodResourceRelatedField
 
 ERROR_STATUSES = {
     "400": "Malformed document or query parameter",
@@ -45,14 +47,41 @@ ERROR_DOCUMENT = {
 }
 
 
+class RelationshipObject(JsonApiRelationshipObject):
+    """A to-many relationship computed by a serializer method (the public check's ``tickets``) has an array of
+    linkage too: drf-spectacular-jsonapi only recognises DRF's ``ManyRelatedField`` as to-many."""
+
+    def patch(self) -> None:
+        super().patch()
+        if isinstance(self.field, ManySerializerMethodResourceRelatedField):
+            self._schema["properties"]["data"] = {"type": "array", "items": self._schema["properties"]["data"]}
+
+
+class ResourceObject(JsonApiResourceObject):
+    related_field_converter_class = RelationshipObject
+
+
 class SchemaWithFixedRelationships(JsonApiAutoSchema):
+    json_api_resource_object_converter_class = ResourceObject
+
     def _get_response_bodies(self, direction="response"):
-        """Every operation documents the error documents eventsite.api.exceptions may answer with."""
-        responses = super()._get_response_bodies(direction)
+        """Every operation documents the error documents eventsite.api.exceptions may answer with. A DELETE on a
+        relationship answers 200 with the linkage left, as a POST does (eventsite.api.views.RelationshipView)."""
+        if self.method == "DELETE" and getattr(self.view, "is_relationship_view", False):
+            serializers = self.get_response_serializers()
+            responses = {"200": self._get_response_for_code(serializers, "200", direction=direction)}
+        else:
+            responses = super()._get_response_bodies(direction)
         content = {media: {"schema": ERROR_DOCUMENT} for media in ("application/vnd.api+json", "application/json")}
         for status, description in ERROR_STATUSES.items():
             responses.setdefault(status, {"content": content, "description": description})
         return responses
+
+    def _get_response_for_code(self, serializer, status_code, media_types=None, direction="response"):
+        """A raw schema (a dict) describes the whole document a view writes itself: not framed again in ``data``."""
+        if isinstance(getattr(serializer, "response", serializer), dict):
+            return AutoSchema._get_response_for_code(self, serializer, status_code, media_types, direction)
+        return super()._get_response_for_code(serializer, status_code, media_types, direction)
 
     def _resolve_path_parameters(self, variables):
         if "related_field" not in variables:
@@ -137,4 +166,20 @@ def fix_jsonapi_ids(result, generator, request, public):
                 target = variant.get("items", variant)
                 if isinstance(target.get("properties", {}).get("type"), dict):
                     target["properties"]["type"] = {"type": "string"}
+    _frame_relationship_requests(result.get("paths", {}))
     return result
+
+
+def _frame_relationship_requests(paths: dict) -> None:
+    """A request to ``/relationships/<name>`` is a document (``{"data": linkage}``), not the bare linkage that
+    drf-spectacular-jsonapi documents; a to-many relationship's DELETE takes the same document as its POST."""
+    for path, operations in paths.items():
+        if "/relationships/" not in path:
+            continue
+        for operation in operations.values():
+            content = operation.get("requestBody", {}).get("content", {}) if isinstance(operation, dict) else {}
+            for media in content.values():
+                if "RelationShips" in media.get("schema", {}).get("$ref", ""):
+                    media["schema"] = {"type": "object", "required": ["data"], "properties": {"data": media["schema"]}}
+        if "post" in operations and "delete" in operations and "requestBody" in operations["post"]:
+            operations["delete"].setdefault("requestBody", operations["post"]["requestBody"])
