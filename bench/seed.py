@@ -143,6 +143,8 @@ def seed(scale_name: str, state_path: Path) -> dict:
     from django.core.management import call_command
     from django.db import connection
 
+    from discounts.text import key as code_key
+
     call_command("migrate", verbosity=0, interactive=False)
     data = build(SCALES[scale_name])
     created = NOW.isoformat()
@@ -191,6 +193,7 @@ def seed(scale_name: str, state_path: Path) -> dict:
             [
                 "id",
                 "code",
+                "code_key",
                 "discount_url",
                 "value",
                 "type",
@@ -207,7 +210,8 @@ def seed(scale_name: str, state_path: Path) -> dict:
             (
                 (
                     c,
-                    "LIST" if c == 1 else "PATCH" if c == HOT_CODES else f"C{c}",
+                    text := "LIST" if c == 1 else "PATCH" if c == HOT_CODES else f"C{c}",
+                    code_key(text),  # what the model keeps on every ORM write (discounts.text)
                     "",
                     value,
                     kind,
