@@ -5,7 +5,7 @@
 # Installs wrk (Debian package) when it is missing; starts the local PostgreSQL cluster when it is down.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-. scripts/venv.sh
+. scripts/venv.sh requirements-dev.txt
 if ! command -v wrk >/dev/null; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
     echo "Installing wrk ..."

@@ -9,7 +9,7 @@
 # pytest-django creates and drops test_eventsite_reliability). Extra arguments go to pytest.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-. scripts/venv.sh
+. scripts/venv.sh requirements-dev.txt
 
 export RELIABILITY_FUZZ_EXAMPLES="${RELIABILITY_FUZZ_EXAMPLES:-8}"
 export RELIABILITY_SOAK_SECONDS="${RELIABILITY_SOAK_SECONDS:-20}"
