@@ -1,7 +1,7 @@
 """Admin for discount codes: a ticket code's page attaches tickets (autocomplete) and detaches them (inline).
 
 Every write goes through ``discounts.rules``; the classes here only collect the input and show the rule's
-message on the form. What an organizer sees is scoped to their events (``eventsite.admin_scoping``).
+message on the form. What an organizer sees is scoped to their events (``eventsite.admin_site``).
 """
 
 from urllib.parse import urlencode
@@ -13,7 +13,8 @@ from django.db.models import Count
 from django.utils import timezone
 from django.utils.html import format_html
 
-from eventsite.admin_scoping import EventScopedAdmin, EventScopedInline, ManagedRelatedFilter, scoped
+from eventsite.access import scope_to_managed
+from eventsite.admin_site import EventScopedAdmin, EventScopedInline, ManagedRelatedFilter
 from eventsite.errors import RuleError
 from tickets.models import Ticket
 
@@ -80,7 +81,7 @@ class DiscountCodeForm(forms.ModelForm):
         code = self.instance if self.instance.pk else None
         field = self.fields["attach"]
         field.widget = AttachTicketsWidget(self.admin_site, code=code)
-        tickets = scoped(Ticket.objects.all(), self.user) if self.user is not None else Ticket.objects.none()
+        tickets = scope_to_managed(Ticket.objects.all(), self.user) if self.user is not None else Ticket.objects.none()
         field.queryset = attachable_tickets(tickets, code=code).order_by("event_id", "position", "pk")
 
     def validate_unique(self):

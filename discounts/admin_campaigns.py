@@ -25,7 +25,7 @@ from import_export.forms import ConfirmImportForm, ImportForm
 from import_export.results import RowResult
 from tablib import Dataset
 
-from eventsite.admin_scoping import manages_any_event, scoped
+from eventsite.access import managed_events, manages_any_event
 from eventsite.errors import RuleError
 from eventsite.models import Event
 
@@ -146,7 +146,7 @@ class CodeImportForm(ImportForm):
 
     def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["event"].queryset = scoped(Event.objects.all(), user)
+        self.fields["event"].queryset = managed_events(user)
 
     def clean_import_file(self):
         upload = self.cleaned_data["import_file"]
@@ -165,7 +165,7 @@ class CodeConfirmImportForm(ConfirmImportForm):
         super().__init__(*args, **kwargs)
         self.request = request
         self.fields["import_file_name"].error_messages["required"] = import_previews.PREVIEW_UNKNOWN
-        self.fields["event"].queryset = scoped(Event.objects.all(), request.user if request else None)
+        self.fields["event"].queryset = managed_events(request.user if request else None)
 
     def clean(self):
         cleaned = super().clean()
@@ -296,7 +296,7 @@ class GenerateCodesForm(forms.Form):
 
     def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["event"].queryset = scoped(Event.objects.all(), user)
+        self.fields["event"].queryset = managed_events(user)
 
 
 class CampaignAdminMixin(CampaignImportExportMixin):
@@ -364,7 +364,7 @@ class CampaignAdminMixin(CampaignImportExportMixin):
         return TemplateResponse(request, "admin/discounts/discountcode/report.html", context)
 
     def ranking_view(self, request, event_id):
-        event = get_object_or_404(scoped(Event.objects.all(), request.user), pk=event_id)
+        event = get_object_or_404(managed_events(request.user), pk=event_id)
         codes = list(reports.ranked_codes(event.pk)[:200])
         for code in codes:
             code.remaining = None if code.tickets_number is None else max(code.tickets_number - code.used_count, 0)

@@ -31,7 +31,6 @@ from tickets.models import Ticket
 
 from . import campaigns, reports
 from .models import DiscountCode, DiscountType, UsedFor
-from .serializers import managed_tickets
 
 
 class DocumentRenderer(renderers.JSONRenderer):
@@ -57,7 +56,7 @@ class CodeGenerationSerializer(serializers.Serializer):
     valid_from = AwareDateTimeField(required=False)
     valid_till = AwareDateTimeField(required=False, allow_null=True, default=None)
     tickets = ScopedResourceRelatedField(
-        queryset=Ticket.objects.all(), scope=managed_tickets, many=True, required=False
+        queryset=Ticket.objects.all(), scope=scope_to_managed, many=True, required=False
     )
 
     class Meta:  # documented as a JSON:API resource (drf-spectacular-jsonapi reads Meta.resource_name)

@@ -26,13 +26,6 @@ class UsedFor(models.TextChoices):
 
 
 class DiscountCodeQuerySet(models.QuerySet):
-    def managed_by(self, user) -> "DiscountCodeQuerySet":
-        from eventsite.models import Event
-
-        if user.is_authenticated and user.is_active and user.is_superuser:
-            return self
-        return self.filter(event__in=Event.objects.managed_by(user).values("pk"))
-
     def with_code(self, code: str) -> "DiscountCodeQuerySet":
         """The code written ``code`` in any letter case or compatibility form (``text.key``), by the
         ``event, code_key`` unique index."""

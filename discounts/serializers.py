@@ -17,10 +17,6 @@ from tickets.models import Ticket
 from .models import DiscountCode, DiscountType
 
 
-def managed_tickets(queryset, request):
-    return scope_to_managed(queryset, request)
-
-
 class DiscountCodeSerializer(CompiledReadMixin, serializers.ModelSerializer):
     code = serializers.CharField(max_length=100, trim_whitespace=False)
     discount_type = serializers.ChoiceField(source="type", choices=DiscountType.choices)
@@ -32,7 +28,7 @@ class DiscountCodeSerializer(CompiledReadMixin, serializers.ModelSerializer):
     used_count = serializers.IntegerField(read_only=True)
     event = TypedResourceRelatedField(queryset=Event.objects.all())
     tickets = ScopedResourceRelatedField(
-        queryset=Ticket.objects.all(), scope=managed_tickets, many=True, required=False
+        queryset=Ticket.objects.all(), scope=scope_to_managed, many=True, required=False
     )
     marketer = LinkField(read_only=True, resource_type="user")
 

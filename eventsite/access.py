@@ -1,10 +1,25 @@
-"""Who may manage which event: computed once per request and shared by querysets, serializers and views."""
+"""Who may manage which event: the one place that answers it, for the API, the admin, rules and commands.
+
+An active user manages the events they own or organize; an active superuser manages every event; nobody else
+manages anything. Every question about it has one function here, asked with ``who``:
+
+- a **request** (API views, serializers, filters): the answer is computed once per request, as a set of event
+  ids cached on it, and then shared by the querysets, permission checks and serializers of that request (one
+  query per request, the API's query budgets count on it; ``manages_row`` even folds it into the look-up of a
+  parent row);
+- a **user** (the admin, forms, rules, commands): each question is a query of its own, scoping by a subquery,
+  so the admin's querysets stay deletable and no list of ids travels with every query.
+
+The admin's ModelAdmin mixins that apply this to every page live in ``eventsite.admin_site``.
+"""
 
 from functools import cache
 
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, Model, OuterRef, QuerySet
+from django.http import HttpRequest
+from rest_framework.request import Request
 
-from .models import Event
+from .models import Event, EventQuerySet
 from .prepared import PreparedQuery
 
 
@@ -18,20 +33,81 @@ class AllEvents:
 ALL_EVENTS = AllEvents()
 
 
+def is_superuser(user) -> bool:
+    """An active, logged-in superuser: manages every event."""
+    return bool(user is not None and user.is_authenticated and user.is_active and user.is_superuser)
+
+
+def managed_events(user) -> EventQuerySet:
+    """The events ``user`` manages: superusers all, other active users those they own or organize."""
+    if user is None or not user.is_authenticated or not user.is_active:
+        return Event.objects.none()
+    if user.is_superuser:
+        return Event.objects.all()
+    return Event.objects.owned_or_organized_by(user.pk)
+
+
 def managed_event_ids(request) -> set[int] | AllEvents:
-    """The ids of the events the requester manages (owner or organizer), cached on the request."""
+    """The ids of the events the requester manages, cached on the request (computed at most once)."""
     cached = getattr(request, "_managed_event_ids", None)
     if cached is not None:
         return cached
     user = request.user
-    if not user.is_authenticated or not user.is_active:
-        result: set[int] | AllEvents = set()
-    elif user.is_superuser:
-        result = ALL_EVENTS
+    if is_superuser(user):
+        result: set[int] | AllEvents = ALL_EVENTS
     else:
-        result = set(Event.objects.managed_by(user).values_list("pk", flat=True))
+        result = set(managed_events(user).values_list("pk", flat=True))
     request._managed_event_ids = result
     return result
+
+
+def _is_request(who) -> bool:
+    return isinstance(who, HttpRequest | Request)
+
+
+def event_id_of(obj) -> int | None:
+    """The event an object belongs to: an event itself, anything with an ``event`` foreign key, or an event id."""
+    if obj is None or isinstance(obj, int):
+        return obj
+    return obj.pk if isinstance(obj, Event) else getattr(obj, "event_id", None)
+
+
+def manages(who, obj: Model | int | None) -> bool:
+    """Whether ``who`` (a request or a user) manages ``obj``'s event (``obj``: an event, an object with an
+    ``event`` foreign key, or an event id)."""
+    event_id = event_id_of(obj)
+    if event_id is None:
+        return False
+    if _is_request(who):
+        return event_id in managed_event_ids(who)
+    return managed_events(who).filter(pk=event_id).exists()
+
+
+def manages_any_event(who) -> bool:
+    """Whether ``who`` (a request or a user) manages at least one event."""
+    if _is_request(who):
+        ids = managed_event_ids(who)
+        return managed_events(who.user).exists() if ids is ALL_EVENTS else bool(ids)
+    return managed_events(who).exists()
+
+
+def scope_to_managed(queryset: QuerySet, who, path: str | None = None) -> QuerySet:
+    """Only the rows of ``queryset`` that belong to events ``who`` (a request or a user) manages.
+
+    ``path`` leads from the queryset's model to its event: ``pk`` for events themselves, ``event`` (the default)
+    for models with an ``event`` foreign key.
+    """
+    if path is None:
+        path = "pk" if queryset.model is Event else "event"
+    if _is_request(who):
+        events = managed_event_ids(who)
+        if events is ALL_EVENTS:
+            return queryset
+        return queryset.filter(**{f"{path}__in": events})
+    if is_superuser(who):
+        return queryset
+    # A subquery rather than a join (managed_events is DISTINCT), so the result can still be deleted.
+    return queryset.filter(**{f"{path}__in": managed_events(who).values("pk")})
 
 
 def manages_row(request, model, pk: int) -> bool:
@@ -74,20 +150,3 @@ def _managed_events_holding(model) -> PreparedQuery:
         )
 
     return PreparedQuery(build)
-
-
-def manages(request, event_id: int | None) -> bool:
-    return event_id is not None and event_id in managed_event_ids(request)
-
-
-def event_id_of(obj) -> int | None:
-    """The event an object belongs to: an event itself, or anything with an ``event`` foreign key."""
-    return obj.pk if isinstance(obj, Event) else getattr(obj, "event_id", None)
-
-
-def scope_to_managed(queryset, request, field: str = "event_id"):
-    """Only rows of events the requester manages."""
-    ids = managed_event_ids(request)
-    if ids is ALL_EVENTS:
-        return queryset
-    return queryset.filter(**{f"{field}__in": ids})

@@ -16,7 +16,8 @@ from discounts.models import DiscountCode
 from tickets.models import Ticket
 
 from . import rules
-from .admin_scoping import EventScopedAdmin, EventScopedInline, is_superuser
+from .access import is_superuser
+from .admin_site import EventScopedAdmin, EventScopedInline
 from .errors import RuleError
 from .models import Event, InvitationStatus, OrganizerInvitation, User
 

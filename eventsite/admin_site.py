@@ -1,17 +1,25 @@
 """The admin site as the organizers' workplace: whoever owns or organizes an event may log in.
 
 Django's own site admits staff only. Organizers are not made staff (``is_staff`` would be a second, drifting
-record of who manages what); the site asks the events instead. What they then see is scoped object by object
-in ``eventsite.admin_scoping``.
+record of who manages what); the site asks the events instead (``eventsite.access``).
+
+What they then see is scoped by one mixin (``EventScopedAdmin``, ``EventScopedInline``), from the same fact
+(``access.managed_events``): which rows a changelist, autocomplete, action or delete confirmation may hold
+(``get_queryset``); which objects a change, delete or history page may open (object-level ``has_*_permission``);
+which choices a foreign-key field or a filter offers. Organizers need no Django model permissions: managing an
+event is the permission, so there is nothing to grant and nothing to drift. An object outside the scope is not
+found (the admin then redirects to its index with "doesn't exist"), or refused with 403 where Django asks for a
+permission.
 """
 
 from django.contrib import admin
 from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.admin.views.autocomplete import AutocompleteJsonView
 from django.core.exceptions import ValidationError
-from django.db.models import ForeignObjectRel
+from django.db.models import ForeignKey, ForeignObjectRel, Model, QuerySet
 from django.http import HttpRequest
 
+from .access import is_superuser, manages, manages_any_event, scope_to_managed
 from .models import Event, InvitationStatus, OrganizerInvitation
 
 
@@ -23,7 +31,7 @@ def may_use_admin(user) -> bool:
     return (
         user.is_staff
         or user.is_superuser
-        or Event.objects.managed_by(user).exists()
+        or manages_any_event(user)
         or OrganizerInvitation.objects.addressed_to(user.email).filter(status=InvitationStatus.PENDING).exists()
     )
 
@@ -68,3 +76,91 @@ class EventsiteAdminSite(admin.AdminSite):
 
     def autocomplete_view(self, request: HttpRequest):
         return ScopedAutocompleteJsonView.as_view(admin_site=self)(request)
+
+
+# --- Scoping every page to the user's events ---------------------------------------------------------------------
+
+
+def is_event_data(model: type[Model]) -> bool:
+    """Events, and models that belong to one (an ``event`` foreign key): what the admin scopes."""
+    if model is Event:
+        return True
+    field = next((f for f in model._meta.get_fields() if f.name == "event"), None)
+    return isinstance(field, ForeignKey) and field.related_model is Event
+
+
+def scoped_choices(model: type[Model], user) -> QuerySet | None:
+    """The choices a form field or filter pointing at ``model`` may offer, or None when it is not event data."""
+    if is_event_data(model):
+        return scope_to_managed(model._default_manager.all(), user)
+    return None
+
+
+class EventScopedPermissions:
+    """``has_*_permission`` from event management; ``obj`` is the object itself, or for an inline its parent."""
+
+    def _allowed(self, request: HttpRequest, obj: Model | None) -> bool:
+        if obj is None:
+            return manages_any_event(request.user)
+        return manages(request.user, obj)
+
+    def has_module_permission(self, request):
+        return is_superuser(request.user) or manages_any_event(request.user)
+
+    def has_view_permission(self, request, obj=None):
+        if is_superuser(request.user):
+            return super().has_view_permission(request, obj)
+        return self._allowed(request, obj)
+
+    def has_change_permission(self, request, obj=None):
+        if is_superuser(request.user):
+            return super().has_change_permission(request, obj)
+        return self._allowed(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        if is_superuser(request.user):
+            return super().has_delete_permission(request, obj)
+        return self._allowed(request, obj)
+
+    def has_add_permission(self, request, *args):
+        # ModelAdmin passes (request), an inline (request, obj): the inline's parent must be managed too.
+        if is_superuser(request.user):
+            return super().has_add_permission(request, *args)
+        return self._allowed(request, args[0] if args else None)
+
+
+class EventScopedQueryset:
+    """Rows, foreign-key choices and related filters limited to the user's events."""
+
+    def get_queryset(self, request):
+        return scope_to_managed(super().get_queryset(request), request.user)
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        choices = scoped_choices(db_field.related_model, request.user)
+        if choices is not None and "queryset" not in kwargs:
+            kwargs["queryset"] = choices
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        choices = scoped_choices(db_field.related_model, request.user)
+        if choices is not None and "queryset" not in kwargs:
+            kwargs["queryset"] = choices
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
+
+
+class EventScopedAdmin(EventScopedPermissions, EventScopedQueryset, admin.ModelAdmin):
+    """A ModelAdmin for events or for models with an ``event`` foreign key, scoped to the user's events."""
+
+
+class EventScopedInline(EventScopedPermissions, EventScopedQueryset):
+    """Mix into an inline (before TabularInline/StackedInline); the parent's event decides."""
+
+
+class ManagedRelatedFilter(admin.RelatedFieldListFilter):
+    """A related-field filter offering only the user's events (or their tickets and codes), not every row."""
+
+    def field_choices(self, field, request, model_admin):
+        choices = scoped_choices(field.related_model, request.user)
+        if choices is None:
+            return super().field_choices(field, request, model_admin)
+        return [(obj.pk, str(obj)) for obj in choices]

@@ -119,16 +119,8 @@ class User(AbstractBaseUser, PermissionsMixin):
 
 
 class EventQuerySet(models.QuerySet):
-    def managed_by(self, user) -> "EventQuerySet":
-        """Events whose tickets and codes this user may manage: superusers all, others their own."""
-        if not user.is_authenticated or not user.is_active:
-            return self.none()
-        if user.is_superuser:
-            return self
-        return self.owned_or_organized_by(user.pk)
-
     def owned_or_organized_by(self, user_id: int) -> "EventQuerySet":
-        """The events this user owns or organizes, whatever their flags (``managed_by`` checks those)."""
+        """The events this user owns or organizes, whatever their flags (``access.managed_events`` checks those)."""
         return self.filter(Q(owner_id=user_id) | Q(organizers__id=user_id)).distinct()
 
 
@@ -159,13 +151,6 @@ class Event(models.Model):
         super().clean()
         if self.starts_at and self.ends_at and self.ends_at <= self.starts_at:
             raise ValidationError({"ends_at": EVENT_ENDS_BEFORE_START})
-
-    def is_managed_by(self, user) -> bool:
-        if not user.is_authenticated or not user.is_active:
-            return False
-        if user.is_superuser or self.owner_id == user.pk:
-            return True
-        return self.organizers.filter(pk=user.pk).exists()
 
 
 class InvitationStatus(models.TextChoices):

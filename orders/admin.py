@@ -4,7 +4,7 @@ from django.contrib import admin, messages
 from django.utils import timezone
 
 from discounts import text
-from eventsite.admin_scoping import EventScopedAdmin, EventScopedInline, ManagedRelatedFilter
+from eventsite.admin_site import EventScopedAdmin, EventScopedInline, ManagedRelatedFilter
 from eventsite.errors import RuleError
 
 from . import rules

@@ -4,6 +4,8 @@ from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 
+from eventsite.access import managed_events
+
 
 class OrderStatus(models.TextChoices):
     PLACED = "placed", "Placed"
@@ -13,13 +15,11 @@ class OrderStatus(models.TextChoices):
 class OrderQuerySet(models.QuerySet):
     def visible_to(self, user) -> "OrderQuerySet":
         """A buyer's own orders, and every order of the events the user manages."""
-        from eventsite.models import Event
-
         if not user.is_authenticated or not user.is_active:
             return self.none()
         if user.is_superuser:
             return self
-        return self.filter(Q(buyer=user) | Q(event__in=Event.objects.managed_by(user).values("pk")))
+        return self.filter(Q(buyer=user) | Q(event__in=managed_events(user).values("pk")))
 
     def placed(self) -> "OrderQuerySet":
         return self.filter(status=OrderStatus.PLACED)

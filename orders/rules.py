@@ -18,8 +18,9 @@ from django.db.models import F, Q, Sum
 
 from discounts import rules as discount_rules
 from discounts.models import DiscountCode
+from eventsite.access import manages
 from eventsite.errors import Kind, Problem, RuleError, raise_if
-from eventsite.models import Event, User
+from eventsite.models import User
 from tickets.models import Ticket, TicketType
 
 from .models import Order, OrderLine, OrderStatus
@@ -142,13 +143,9 @@ def _find_code(
 
 def _visible_code(code: DiscountCode | None, viewer: User | None, *, now: datetime) -> DiscountCode | None:
     """The code as the requester may know it: one not published yet is unknown to all but its organizers."""
-    if code is None or discount_rules.is_published(code, now=now) or _manages(viewer, code.event_id):
+    if code is None or discount_rules.is_published(code, now=now) or manages(viewer, code.event_id):
         return code
     return None
-
-
-def _manages(user: User | None, event_id: int) -> bool:
-    return user is not None and Event.objects.managed_by(user).filter(pk=event_id).exists()
 
 
 def may_name_codes_by_id(viewer: User | None, lines: list[LineInput]) -> bool:
@@ -157,7 +154,7 @@ def may_name_codes_by_id(viewer: User | None, lines: list[LineInput]) -> bool:
     if viewer is None or not lines:
         return False
     event_id = Ticket.objects.filter(pk=lines[0].ticket_id).values_list("event_id", flat=True).first()
-    return event_id is not None and _manages(viewer, event_id)
+    return event_id is not None and manages(viewer, event_id)
 
 
 def _hide_unlisted(lines: list[LineInput], tickets: dict[int, Ticket], code: DiscountCode | None) -> None:

@@ -17,7 +17,8 @@ from discounts import rules as discount_rules
 from discounts.admin import ATTACH_SOURCE, CODE_PARAMETER
 from discounts.models import DiscountCode, UsedFor
 from discounts.selectors import attachable_tickets
-from eventsite.admin_scoping import EventScopedAdmin, ManagedRelatedFilter, scoped
+from eventsite.access import scope_to_managed
+from eventsite.admin_site import EventScopedAdmin, ManagedRelatedFilter
 from eventsite.errors import RuleError
 
 from . import rules
@@ -87,7 +88,8 @@ class DiscountCodeFilter(admin.SimpleListFilter):
     parameter_name = "has_code"
 
     def lookups(self, request, model_admin):
-        codes = scoped(DiscountCode.objects.filter(used_for=UsedFor.TICKET), request.user).select_related("event")
+        codes = scope_to_managed(DiscountCode.objects.filter(used_for=UsedFor.TICKET), request.user)
+        codes = codes.select_related("event")
         return [("yes", "Has a code"), ("no", "No code")] + [
             (str(code.pk), f"{code.code} ({code.event})") for code in codes
         ]
@@ -135,7 +137,7 @@ class TicketAdmin(EventScopedAdmin):
         code = None
         code_id = request.GET.get(CODE_PARAMETER, "")
         if code_id:
-            codes = scoped(DiscountCode.objects.all(), request.user)
+            codes = scope_to_managed(DiscountCode.objects.all(), request.user)
             code = codes.filter(pk=int(code_id)).first() if code_id.isdigit() else None
             if code is None:
                 return queryset.none(), False
@@ -158,7 +160,7 @@ class TicketAdmin(EventScopedAdmin):
     def attach_to_code(self, request, queryset):
         """Ask for one ticket code of the tickets' events, then attach all of them or none (the rules decide)."""
         tickets = list(queryset.select_related("event", "discount_code").order_by("event_id", "position", "pk"))
-        codes = scoped(
+        codes = scope_to_managed(
             DiscountCode.objects.filter(used_for=UsedFor.TICKET, event__in={t.event_id for t in tickets}),
             request.user,
         ).select_related("event")

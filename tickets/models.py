@@ -14,18 +14,6 @@ class TicketType(models.TextChoices):
     DONATION = "donation", "Donation"
 
 
-class TicketQuerySet(models.QuerySet):
-    def managed_by(self, user) -> "TicketQuerySet":
-        from eventsite.models import Event
-
-        if user.is_authenticated and user.is_active and user.is_superuser:
-            return self
-        return self.filter(event__in=Event.objects.managed_by(user).values("pk"))
-
-    def visible_to_public(self) -> "TicketQuerySet":
-        return self.filter(is_hidden=False)
-
-
 class Ticket(RuleValidatedModel):
     name = models.CharField(max_length=255)
     description = models.TextField(blank=True)
@@ -56,8 +44,6 @@ class Ticket(RuleValidatedModel):
         related_name="tickets",
     )
     created_at = models.DateTimeField(auto_now_add=True)
-
-    objects = TicketQuerySet.as_manager()
 
     class Meta:
         ordering = ["position", "id"]

@@ -16,10 +16,6 @@ from .models import Ticket, TicketType
 MANAGER_MEMBERS = ("discount_code", "discount_code_id", "sold_count")
 
 
-def managed_codes(queryset, request):
-    return scope_to_managed(queryset, request)
-
-
 class TicketSerializer(CompiledReadMixin, serializers.ModelSerializer):
     ticket_type = serializers.ChoiceField(source="type", choices=TicketType.choices)
     price = MoneyField(required=False)
@@ -30,7 +26,7 @@ class TicketSerializer(CompiledReadMixin, serializers.ModelSerializer):
     discount_code_id = serializers.IntegerField(required=False, allow_null=True, min_value=1, max_value=2**63 - 1)
     event = TypedResourceRelatedField(queryset=Event.objects.all())
     discount_code = ScopedResourceRelatedField(
-        queryset=DiscountCode.objects.all(), scope=managed_codes, required=False, allow_null=True
+        queryset=DiscountCode.objects.all(), scope=scope_to_managed, required=False, allow_null=True
     )
 
     included_serializers = {

@@ -35,7 +35,7 @@ NO_AUTH = "401 405 405 405 405 405"  # the view checks the login (DRF's initial(
 # Routes outside the API, left out with the reason.
 NOT_IN_MATRIX = {
     "v1/^.*$": "the catch-all under /v1/ answers every method with a JSON:API 404 (test_api_conventions.py)",
-    "admin/": "Django admin: every page is scoped by eventsite/admin_scoping.py and tested (per role, per page) in "
+    "admin/": "Django admin: every page is scoped by eventsite/admin_site.py and tested (per role, per page) in "
     "eventsite/tests/test_admin_scoping.py and test_admin_access.py; ADMIN_CELLS below pins who gets in.",
 }
 
