@@ -171,25 +171,34 @@ def terms_problems(terms: Terms) -> list[Problem]:
     return problems
 
 
+def takes_tickets_problems(*, code: DiscountCode, terms: Terms) -> list[Problem]:
+    """Only a code for tickets takes tickets: an event code applies to every paid, visible ticket already."""
+    if terms.used_for == UsedFor.TICKET:
+        return []
+    return [Problem("tickets", NOT_A_TICKET_CODE.format(code=code.code), "not_a_ticket_code")]
+
+
+def other_code_problems(*, ticket: Ticket, code_id: int) -> list[Problem]:
+    """A ticket has at most one code, and is never moved from one to another in passing: attached to another
+    code (as stored in ``ticket``), it is detached there first."""
+    if ticket.discount_code_id is None or ticket.discount_code_id == code_id:
+        return []
+    other = ticket.discount_code.code if ticket.discount_code else str(ticket.discount_code_id)
+    message = TICKET_HAS_OTHER_CODE.format(ticket=ticket.name, other=other)
+    return [Problem("tickets", message, "ticket_has_other_code", Kind.CONFLICT)]
+
+
 def ticket_problems(*, code: DiscountCode, ticket: Ticket, terms: Terms | None = None) -> list[Problem]:
     """Whether this ticket may carry this code: the rule for "can this ticket take this code"."""
     terms = terms or Terms.of(code)
-    if terms.used_for != UsedFor.TICKET:
-        return [Problem("tickets", NOT_A_TICKET_CODE.format(code=code.code), "not_a_ticket_code")]
+    if problems := takes_tickets_problems(code=code, terms=terms):
+        return problems
     if ticket.event_id != code.event_id:
         return [Problem("tickets", TICKET_OF_OTHER_EVENT.format(ticket=ticket.name, code=code.code), "other_event")]
     if ticket.type == TicketType.FREE:
         return [Problem("tickets", FREE_TICKET.format(ticket=ticket.name), "free_ticket")]
-    if ticket.discount_code_id is not None and ticket.discount_code_id != code.pk:
-        other = ticket.discount_code.code if ticket.discount_code else str(ticket.discount_code_id)
-        return [
-            Problem(
-                "tickets",
-                TICKET_HAS_OTHER_CODE.format(ticket=ticket.name, other=other),
-                "ticket_has_other_code",
-                Kind.CONFLICT,
-            )
-        ]
+    if problems := other_code_problems(ticket=ticket, code_id=code.pk):
+        return problems
     return amount_problems(terms=terms, ticket_name=ticket.name, ticket_type=ticket.type, price=ticket.price)
 
 
@@ -251,10 +260,8 @@ def attach_tickets(*, code: DiscountCode, tickets: Iterable[Ticket | int]) -> li
     code = _lock_code(code)
     locked = _locked_tickets(tickets)
     terms = Terms.of(code)
-    problems = [p for ticket in locked for p in ticket_problems(code=code, ticket=ticket, terms=terms)]
-    if terms.used_for != UsedFor.TICKET and locked:
-        problems = [Problem("tickets", NOT_A_TICKET_CODE.format(code=code.code), "not_a_ticket_code")]
-    raise_if(problems)
+    problems = takes_tickets_problems(code=code, terms=terms) if locked else []
+    raise_if(problems or [p for ticket in locked for p in ticket_problems(code=code, ticket=ticket, terms=terms)])
     new_ids = [t.pk for t in locked if t.discount_code_id != code.pk]
     if new_ids:
         Ticket.objects.filter(pk__in=new_ids).update(discount_code=code)
@@ -299,7 +306,7 @@ def code_problems(
     if tickets is not None:
         tickets = list(tickets)
         if tickets and terms.used_for == UsedFor.EVENT:
-            problems.append(Problem("tickets", NOT_A_TICKET_CODE.format(code=code.code), "not_a_ticket_code"))
+            problems += takes_tickets_problems(code=code, terms=terms)
         elif terms.used_for == UsedFor.TICKET:
             problems += [p for t in tickets for p in ticket_problems(code=code, ticket=t, terms=terms)]
     if original is not None:

@@ -74,19 +74,10 @@ def ticket_problems(ticket: Ticket, *, original: Ticket | None = None) -> list[P
     wanted = ticket.discount_code_id
     current = original.discount_code_id if original is not None else None
     if wanted is not None and wanted != current and not problems:
-        if current is not None:
-            # Re-pointing an attached ticket to another code is refused: detach it there first.
-            problems.append(
-                Problem(
-                    "discount_code",
-                    discount_rules.TICKET_HAS_OTHER_CODE.format(ticket=ticket.name, other=original.discount_code),
-                    "ticket_has_other_code",
-                    Kind.CONFLICT,
-                )
-            )
-        else:
-            code = DiscountCode.objects.get(pk=wanted)
-            problems += discount_rules.ticket_problems(code=code, ticket=ticket)
+        # Re-pointing an attached ticket to another code is refused (the code rules say so); a new one is checked.
+        problems += discount_rules.other_code_problems(ticket=original, code_id=wanted) if current else []
+        if not problems:
+            problems += discount_rules.ticket_problems(code=DiscountCode.objects.get(pk=wanted), ticket=ticket)
     elif wanted is not None and not problems:
         # The code stays; the ticket's new type and price must still fit it.
         problems += discount_rules.ticket_problems(code=ticket.discount_code, ticket=ticket)

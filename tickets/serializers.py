@@ -4,16 +4,23 @@ from rest_framework_json_api import serializers
 
 from discounts.models import DiscountCode
 from eventsite.access import manages, scope_to_managed
-from eventsite.api.exceptions import DocumentError, DocumentProblem
 from eventsite.api.fields import AwareDateTimeField, MoneyField
-from eventsite.api.relations import ScopedResourceRelatedField, TypedResourceRelatedField, parse_id
+from eventsite.api.relations import ScopedResourceRelatedField, TypedResourceRelatedField
 from eventsite.api.serializers import CompiledReadMixin
 from eventsite.models import Event
 
 from .models import Ticket, TicketType
 
 #: Members only the event's organizers (and admins) see: which code a ticket has, and how many are sold.
-MANAGER_MEMBERS = ("discount_code", "discount_code_id", "sold_count")
+MANAGER_MEMBERS = ("discount_code", "sold_count")
+
+#: A ticket's code is set one way from the ticket's side, JSON:API linkage: the ``discount-code`` relationship in
+#: the resource, or ``/v1/tickets/{id}/relationships/discount-code``. The attribute that once did it too is refused.
+CODE_ID_ATTRIBUTE_REFUSED = (
+    "A ticket's code is its discount-code relationship, not an attribute: send "
+    '"relationships": {"discount-code": {"data": {"type": "discount-code", "id": "…"}}} (null detaches), '
+    "or PATCH /v1/tickets/{id}/relationships/discount-code."
+)
 
 
 class TicketSerializer(CompiledReadMixin, serializers.ModelSerializer):
@@ -23,11 +30,13 @@ class TicketSerializer(CompiledReadMixin, serializers.ModelSerializer):
     max_price = MoneyField(required=False, allow_null=True)
     sales_starts_at = AwareDateTimeField(required=False, allow_null=True)
     sales_ends_at = AwareDateTimeField(required=False, allow_null=True)
-    discount_code_id = serializers.IntegerField(required=False, allow_null=True, min_value=1, max_value=2**63 - 1)
     event = TypedResourceRelatedField(queryset=Event.objects.all())
     discount_code = ScopedResourceRelatedField(
         queryset=DiscountCode.objects.all(), scope=scope_to_managed, required=False, allow_null=True
     )
+
+    #: Members the resource no longer has, refused with a detail that says what to send instead.
+    refused_members = {"discount_code_id": CODE_ID_ATTRIBUTE_REFUSED}
 
     included_serializers = {
         "event": "eventsite.serializers.EventSerializer",
@@ -52,7 +61,6 @@ class TicketSerializer(CompiledReadMixin, serializers.ModelSerializer):
             "sales_ends_at",
             "is_hidden",
             "created_at",
-            "discount_code_id",
             "event",
             "discount_code",
         )
@@ -69,27 +77,3 @@ class TicketSerializer(CompiledReadMixin, serializers.ModelSerializer):
             for member in MANAGER_MEMBERS:
                 data.pop(member, None)
         return data
-
-    def validate(self, attrs):
-        """Both ``discount-code-id`` and the ``discount-code`` relationship name the code; they must agree."""
-        if "discount_code_id" in attrs:
-            raw = attrs.pop("discount_code_id")
-            code = None
-            if raw is not None:
-                pk = parse_id(raw)
-                code = scope_to_managed(DiscountCode.objects.all(), self.context["request"]).filter(pk=pk).first()
-                if code is None:
-                    raise DocumentError(
-                        DocumentProblem(
-                            "/data/attributes/discount-code-id",
-                            f"There is no discount-code with id {raw}.",
-                            "not_found",
-                            404,
-                        )
-                    )
-            if "discount_code" in attrs and attrs["discount_code"] != code:
-                raise serializers.ValidationError(
-                    {"discount_code_id": "discount-code-id and the discount-code relationship name different codes."}
-                )
-            attrs["discount_code"] = code
-        return attrs

@@ -60,7 +60,6 @@ function client (bearer) {
     'sales-ends-at': '',
     'is-hidden': false,
     'created-at': '',
-    'discount-code-id': 0,
     event: rel('event'),
     'discount-code': rel('discount-code')
   }, { collectionPath: 'tickets', readOnly: ['sold-count', 'created-at'] })

@@ -7,7 +7,9 @@ meant to carry a code was placed at full price. Here, for every JSON:API create 
 
 - **Unknown members are refused.** An attribute or relationship the resource does not have is a 422 pointing at
   it (``/data/attributes/discount-kode``); so is a member sent in the wrong section (a relationship among the
-  attributes). A member of the resource object that JSON:API does not define (``attribute`` for
+  attributes). A member a resource once had and replaced by another (a serializer's ``refused_members``: a
+  ticket's ``discount-code-id``) is a 422 whose detail says what to send instead. A member of the resource
+  object that JSON:API does not define (``attribute`` for
   ``attributes``) is a 400 pointing at it: everything in it would be ignored otherwise.
 - **Read-only members are members**: a client that echoes ``used-count`` or ``created-at`` back is not refused,
   and DRF ignores what it sends for them. Only on create, a read-only *relationship* given linkage is refused:
@@ -64,6 +66,7 @@ def members(serializer) -> dict[str, dict[str, Any]]:
 
 def unknown_member_problems(resource: dict, serializer, resource_type: str) -> list[DocumentProblem]:
     known = members(serializer)
+    refused = getattr(serializer, "refused_members", {})
     problems = [
         DocumentProblem(
             f"/data/{pointer_segment(name)}", NOT_A_RESOURCE_MEMBER.format(name=name), "unknown_member", 400
@@ -77,7 +80,9 @@ def unknown_member_problems(resource: dict, serializer, resource_type: str) -> l
             if field_name in known[section]:
                 continue
             pointer = f"/data/{section}/{pointer_segment(name)}"
-            if field_name in known[other]:
+            if field_name in refused:
+                problems.append(DocumentProblem(pointer, refused[field_name], "member_refused"))
+            elif field_name in known[other]:
                 detail = WRONG_SECTION.format(
                     name=name, resource=resource_type, other=A_KIND[other], kind=A_KIND[section]
                 )

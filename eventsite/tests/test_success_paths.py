@@ -196,7 +196,6 @@ RESOURCES: dict[str, Resource] = {
             "sales-starts-at": Member("2030-01-01T00:00:00Z", "2030-02-01T00:00:00Z"),
             "sales-ends-at": Member("2031-04-01T00:00:00Z", "2031-04-15T00:00:00Z"),
             "is-hidden": Member(True, False),
-            "discount-code-id": Member(lambda w: w.ticket_code.pk, None),
             "event": Member(
                 lambda w: ident("event", w.event), lambda w: ident("event", w.other_event), fixed="event_fixed"
             ),

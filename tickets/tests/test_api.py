@@ -1,10 +1,13 @@
 """The ticket resource: who sees what (a ticket's code only for its organizers), writes through the rules."""
 
+from decimal import Decimal
+
 import pytest
 
 from discounts import rules
 from eventsite.tests.factories import DiscountCodeFactory, TicketFactory
 from tickets.models import Ticket
+from tickets.serializers import CODE_ID_ATTRIBUTE_REFUSED
 
 pytestmark = pytest.mark.django_db
 
@@ -41,7 +44,7 @@ def test_an_organizer_adds_a_ticket(api, organizer, event):
     attrs = response.json()["data"]["attributes"]
     assert attrs["ticket-type"] == "paid" and attrs["price"] == "120.00" and attrs["quantity"] == 50
     assert attrs["sales-starts-at"] == "2030-01-01T07:00:00Z"
-    assert attrs["discount-code-id"] is None
+    assert response.json()["data"]["relationships"]["discount-code"]["data"] is None
 
 
 @pytest.mark.parametrize(
@@ -100,11 +103,9 @@ def test_the_public_never_sees_which_code_a_ticket_has(api, coded_ticket, ticket
             assert "discount-code" not in shown and "EARLY" not in shown, url
 
 
-def test_organizers_see_a_tickets_code_as_attribute_relationship_and_include(
-    api, organizer, coded_ticket, ticket_code
-):
+def test_organizers_see_a_tickets_code_as_relationship_and_include(api, organizer, coded_ticket, ticket_code):
     body = api(organizer).get(f"/v1/tickets/{coded_ticket.pk}", {"include": "discount-code"}).json()
-    assert body["data"]["attributes"]["discount-code-id"] == ticket_code.pk
+    assert "discount-code-id" not in body["data"]["attributes"]  # one way to name the code: the linkage
     assert body["data"]["relationships"]["discount-code"]["data"] == {
         "type": "discount-code",
         "id": str(ticket_code.pk),
@@ -150,16 +151,38 @@ def ticket_patch(ticket, attributes=None, relationships=None):
     return {"data": data}
 
 
-def test_the_code_attribute_attaches_and_detaches_through_the_rules(api, organizer, paid_ticket, ticket_code):
+def test_the_code_relationship_member_attaches_and_detaches_through_the_rules(
+    api, organizer, paid_ticket, ticket_code
+):
     client = api(organizer)
-    response = client.patch(
-        f"/v1/tickets/{paid_ticket.pk}", ticket_patch(paid_ticket, {"discount-code-id": ticket_code.pk})
-    )
+    rel = {"discount-code": {"data": {"type": "discount-code", "id": str(ticket_code.pk)}}}
+    response = client.patch(f"/v1/tickets/{paid_ticket.pk}", ticket_patch(paid_ticket, relationships=rel))
     assert response.status_code == 200, response.content
     assert Ticket.objects.get(pk=paid_ticket.pk).discount_code_id == ticket_code.pk
-    response = client.patch(f"/v1/tickets/{paid_ticket.pk}", ticket_patch(paid_ticket, {"discount-code-id": None}))
-    assert response.json()["data"]["attributes"]["discount-code-id"] is None
-    assert Ticket.objects.filter(pk=paid_ticket.pk).exists()
+    rel = {"discount-code": {"data": None}}
+    response = client.patch(f"/v1/tickets/{paid_ticket.pk}", ticket_patch(paid_ticket, relationships=rel))
+    assert response.json()["data"]["relationships"]["discount-code"]["data"] is None
+    assert Ticket.objects.get(pk=paid_ticket.pk).discount_code_id is None
+
+
+@pytest.mark.parametrize("value", [1, None, "1", "x"])
+@pytest.mark.parametrize("method", ["post", "patch"])
+def test_the_code_id_attribute_is_refused_with_a_pointer_to_the_relationship(
+    api, organizer, event, paid_ticket, ticket_code, method, value
+):
+    """One way to set a ticket's code from the ticket's side: the ``discount-code`` relationship (README)."""
+    value = ticket_code.pk if value == 1 else value
+    if method == "post":
+        response = api(organizer).post("/v1/tickets", ticket_doc(event, name="New", **{"discount-code-id": value}))
+    else:
+        doc = ticket_patch(paid_ticket, {"discount-code-id": value, "price": "60.00"})
+        response = api(organizer).patch(f"/v1/tickets/{paid_ticket.pk}", doc)
+    error = error_of(response, 422)
+    assert error["source"]["pointer"] == "/data/attributes/discount-code-id"
+    assert error["detail"] == CODE_ID_ATTRIBUTE_REFUSED and "relationships/discount-code" in error["detail"]
+    assert Ticket.objects.filter(event=event).count() == 1  # nothing written
+    paid_ticket.refresh_from_db()
+    assert paid_ticket.discount_code_id is None and paid_ticket.price != Decimal("60.00")
 
 
 def test_the_code_relationship_member_refuses_a_free_ticket(api, organizer, free_ticket, ticket_code):
@@ -179,14 +202,14 @@ def test_a_price_below_the_attached_amount_is_refused(api, organizer, coded_tick
     assert Ticket.objects.get(pk=coded_ticket.pk).price == 50
 
 
-def test_a_code_id_of_another_event_is_a_404(api, organizer, paid_ticket, other_event):
+def test_a_code_of_another_event_is_a_404(api, organizer, paid_ticket, other_event):
     foreign = DiscountCodeFactory(event=other_event)
-    error_of(
-        api(organizer).patch(
-            f"/v1/tickets/{paid_ticket.pk}", ticket_patch(paid_ticket, {"discount-code-id": foreign.pk})
-        ),
-        404,
+    rel = {"discount-code": {"data": {"type": "discount-code", "id": str(foreign.pk)}}}
+    error = error_of(
+        api(organizer).patch(f"/v1/tickets/{paid_ticket.pk}", ticket_patch(paid_ticket, relationships=rel)), 404
     )
+    assert error["source"]["pointer"] == "/data/relationships/discount-code/data"
+    assert Ticket.objects.get(pk=paid_ticket.pk).discount_code_id is None
 
 
 def test_the_ticket_code_relationship_endpoints(api, organizer, event, paid_ticket, ticket_code):
@@ -247,7 +270,7 @@ def test_a_codes_tickets_are_listed_for_the_codes_managers_only(
     if status == 200:
         (ticket,) = response.json()["data"]
         assert ticket["id"] == str(paid_ticket.pk)
-        assert ticket["attributes"]["discount-code-id"] == ticket_code.pk  # a manager's member
+        assert ticket["relationships"]["discount-code"]["data"]["id"] == str(ticket_code.pk)  # a manager's member
     elif status == 404:
         assert error_of(response, 404)["detail"] == "Not found."
     else:
