@@ -3,7 +3,8 @@
 Organizers join an event by invitation only: its owner invites an e-mail address from the event's page (the
 "Organizer invitations" inline), and whoever has an account with that address accepts or declines under
 *Organizer invitations*. Nobody, superusers included, adds an organizer by picking a user; the owner removes one
-by ticking it under "Remove organizers". Every write goes through ``eventsite.rules``.
+by ticking it under "Remove organizers". Every write goes through ``eventsite.rules`` (an event's form is checked
+by ``rules.event_problems``, its save is ``rules.save_event``).
 """
 
 from django import forms
@@ -161,6 +162,13 @@ class EventForm(forms.ModelForm):
         if self.instance.pk:
             self.fields["remove_organizers"].queryset = self.instance.organizers.order_by("email")
 
+    def validate_unique(self):
+        """Validate through the event rules (``rules.event_problems``), each message on its field as the API
+        shows it; a field its form field refused already (a date that is not one) is not reported twice."""
+        problems = [p for p in rules.event_problems(self.instance) if p.field not in self._errors]
+        if problems:
+            self._update_errors(RuleError(problems).as_validation_error(fields=set(self.fields)))
+
 
 @admin.register(Event)
 class EventAdmin(EventScopedAdmin):
@@ -199,7 +207,7 @@ class EventAdmin(EventScopedAdmin):
     def save_model(self, request, obj, form, change):
         if not change and obj.owner_id is None:
             obj.owner = request.user  # whoever creates an event owns it; nobody is made an owner by others
-        super().save_model(request, obj, form, change)
+        rules.save_event(obj)
         leaving = list(form.cleaned_data.get("remove_organizers") or [])
         if leaving and rules.may_invite(request.user, obj):
             rules.remove_organizers(event=obj, users=leaving)

@@ -2,37 +2,21 @@
 
 import re
 import secrets
-import zoneinfo
 
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
-from django.core.exceptions import ValidationError
 from django.core.validators import EmailValidator
 from django.db import models
 from django.db.models import F, Q, Value
 from django.db.models.functions import Lower
 from django.utils import timezone
 
-from .currencies import ISO_4217
-
 # Look-alike characters are left out so that an identifier read aloud or copied by hand stays right.
 IDENTIFIER_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"
 IDENTIFIER_LENGTH = 8
 
-EVENT_ENDS_BEFORE_START = "An event must end after it starts."
-
 
 def generate_identifier() -> str:
     return "".join(secrets.choice(IDENTIFIER_ALPHABET) for _ in range(IDENTIFIER_LENGTH))
-
-
-def validate_timezone(value: str) -> None:
-    if value not in zoneinfo.available_timezones():
-        raise ValidationError("“%(value)s” is not a known time zone (e.g. Europe/Berlin).", params={"value": value})
-
-
-def validate_currency(value: str) -> None:
-    if value not in ISO_4217:
-        raise ValidationError("“%(value)s” is not an ISO 4217 currency code (e.g. EUR).", params={"value": value})
 
 
 class AddressValidator(EmailValidator):
@@ -124,14 +108,17 @@ class EventQuerySet(models.QuerySet):
         return self.filter(Q(owner_id=user_id) | Q(organizers__id=user_id)).distinct()
 
 
-class Event(models.Model):
+class Event(RuleValidatedModel):
+    """An event; its rules (dates, time zone, currency) are ``eventsite.rules.event_problems``, checked on every
+    write by ``eventsite.rules.save_event`` (API, admin and commands alike)."""
+
     name = models.CharField(max_length=255)
     identifier = models.CharField(max_length=16, unique=True, default=generate_identifier, editable=False)
     description = models.TextField(blank=True)
     starts_at = models.DateTimeField()
     ends_at = models.DateTimeField()
-    timezone = models.CharField(max_length=64, default="UTC", validators=[validate_timezone])
-    payment_currency = models.CharField(max_length=3, default="USD", validators=[validate_currency])
+    timezone = models.CharField(max_length=64, default="UTC")
+    payment_currency = models.CharField(max_length=3, default="USD")
     owner = models.ForeignKey(User, on_delete=models.PROTECT, related_name="owned_events")
     organizers = models.ManyToManyField(User, blank=True, related_name="organized_events")
     created_at = models.DateTimeField(auto_now_add=True)
@@ -146,11 +133,6 @@ class Event(models.Model):
 
     def __str__(self) -> str:
         return self.name
-
-    def clean(self):
-        super().clean()
-        if self.starts_at and self.ends_at and self.ends_at <= self.starts_at:
-            raise ValidationError({"ends_at": EVENT_ENDS_BEFORE_START})
 
 
 class InvitationStatus(models.TextChoices):

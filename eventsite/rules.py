@@ -3,6 +3,7 @@
 
 import hashlib
 import re
+import zoneinfo
 from typing import Any
 
 from django.conf import settings
@@ -18,9 +19,10 @@ from django.utils.http import urlsafe_base64_decode, urlsafe_base64_encode
 from . import mail
 from .currencies import ISO_4217
 from .errors import Kind, Problem, RuleError, raise_if
-from .models import EVENT_ENDS_BEFORE_START, Event, InvitationStatus, OrganizerInvitation, User
+from .models import Event, InvitationStatus, OrganizerInvitation, User
 
 NAME_BLANK = "An event needs a name."
+EVENT_ENDS_BEFORE_START = "An event must end after it starts."
 TIMEZONE_UNKNOWN = "“{value}” is not a known time zone (e.g. Europe/Berlin)."
 CURRENCY_UNKNOWN = "“{value}” is not an ISO 4217 currency code (e.g. EUR)."
 OWNER_IS_NOT_AN_ORGANIZER = "The owner runs the event already; only other people are invited as organizers."
@@ -44,8 +46,7 @@ EVENT_HAS_ORDERS = "The event has orders and cannot be deleted."
 
 
 def event_problems(event: Event) -> list[Problem]:
-    import zoneinfo
-
+    """Every rule of an event about to be saved, each with its one message (the API and the admin show it)."""
     problems = []
     if not event.name or not event.name.strip():
         problems.append(Problem("name", NAME_BLANK, "name_blank"))
@@ -66,10 +67,7 @@ def event_problems(event: Event) -> list[Problem]:
 
 @transaction.atomic
 def create_event(*, owner: User, **fields: Any) -> Event:
-    event = Event(owner=owner, **fields)
-    raise_if(event_problems(event))
-    event.save()
-    return event
+    return save_event(Event(owner=owner, **fields))
 
 
 @transaction.atomic
@@ -77,6 +75,13 @@ def update_event(event: Event, /, **changes: Any) -> Event:
     """Change the named fields; ``event`` is positional-only so that no field name can clash with it."""
     for name, value in changes.items():
         setattr(event, name, value)
+    return save_event(event)
+
+
+@transaction.atomic
+def save_event(event: Event) -> Event:
+    """Create or change an event as given (the admin's form has set its fields): every write of an event comes
+    here, so none skips a rule."""
     raise_if(event_problems(event))
     event.save()
     return event

@@ -80,14 +80,10 @@ class Migration(migrations.Migration):
                 ("description", models.TextField(blank=True)),
                 ("starts_at", models.DateTimeField()),
                 ("ends_at", models.DateTimeField()),
-                (
-                    "timezone",
-                    models.CharField(default="UTC", max_length=64, validators=[eventsite.models.validate_timezone]),
-                ),
-                (
-                    "payment_currency",
-                    models.CharField(default="USD", max_length=3, validators=[eventsite.models.validate_currency]),
-                ),
+                # The time zone and currency rules are eventsite.rules.event_problems (no field validators: they
+                # carry no schema, and were a second copy of the rules with their own messages).
+                ("timezone", models.CharField(default="UTC", max_length=64)),
+                ("payment_currency", models.CharField(default="USD", max_length=3)),
                 ("created_at", models.DateTimeField(auto_now_add=True)),
                 (
                     "organizers",

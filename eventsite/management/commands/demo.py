@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from discounts import rules as discount_rules
 from discounts.models import DiscountCode, DiscountType, UsedFor
+from eventsite import rules as event_rules
 from eventsite.models import Event, User
 from tickets import rules as ticket_rules
 from tickets.models import Ticket, TicketType
@@ -38,7 +39,7 @@ class Command(BaseCommand):
         event = Event.objects.filter(name=DEMO_EVENT).first()
         if event is None:
             starts = (timezone.now() + timedelta(days=60)).replace(hour=9, minute=0, second=0, microsecond=0)
-            event = Event.objects.create(
+            event = event_rules.create_event(
                 name=DEMO_EVENT,
                 description="Two days of talks and workshops.",
                 starts_at=starts,
