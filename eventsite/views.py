@@ -3,7 +3,6 @@
 from django.contrib.auth import authenticate, user_logged_in
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
-from django.db.models import Q
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view, inline_serializer
 from rest_framework import exceptions, mixins, permissions, renderers, status, viewsets
@@ -14,6 +13,7 @@ from rest_framework_simplejwt.exceptions import TokenError
 from rest_framework_simplejwt.tokens import RefreshToken
 
 from . import rules
+from .access import managed_events
 from .api.authentication import JWTAuthentication
 from .api.exceptions import STATUS_OF_KIND, error_object
 from .api.parsers import JSONParser
@@ -287,10 +287,7 @@ class EventOrganizersRelationship(RelationshipView):
     http_method_names = ["get", "post", "patch", "delete", "head", "options"]
 
     def get_queryset(self):
-        user = self.request.user
-        if user.is_superuser:
-            return Event.objects.all()
-        return Event.objects.filter(Q(owner=user) | Q(organizers=user)).distinct()
+        return managed_events(self.request.user)
 
     def check_object_permissions(self, request, obj):
         super().check_object_permissions(request, obj)
