@@ -42,7 +42,6 @@ TICKET_ATTRIBUTES = (
     ("sales-ends-at", "sales_ends_at"),
     ("is-hidden", "is_hidden"),
     ("created-at", "created_at"),
-    ("discount-code-id", "discount_code_id"),
 )
 MONEY = {"price", "min_price", "max_price"}
 EVENT_ATTRIBUTES = (
