@@ -264,8 +264,7 @@ class DiscountCodeAdmin(CampaignAdminMixin, EventScopedAdmin):
             return "–"
         if obj.tickets_number is None:
             return f"used {obj.used_count} times; no limit"
-        left = max(obj.tickets_number - obj.used_count, 0)
-        return f"used {obj.used_count} of {obj.tickets_number}; {left} left"
+        return f"used {obj.used_count} of {obj.tickets_number}; {rules.remaining_uses(obj)} left"
 
     @admin.display(description="used / limit")
     def usage(self, obj: DiscountCode) -> str:

@@ -366,8 +366,6 @@ class CampaignAdminMixin(CampaignImportExportMixin):
     def ranking_view(self, request, event_id):
         event = get_object_or_404(scoped(Event.objects.all(), request.user), pk=event_id)
         codes = list(reports.ranked_codes(event.pk)[:200])
-        for code in codes:
-            code.remaining = None if code.tickets_number is None else max(code.tickets_number - code.used_count, 0)
         context = self._context(request, f"Codes of {event.name} by use", event=event, codes=codes)
         return TemplateResponse(request, "admin/discounts/discountcode/ranking.html", context)
 

@@ -274,9 +274,7 @@ class EventCodeRankingView(StrictQueryMixin, GenericAPIView):
                     "code": code.code,
                     "uses": code.uses,
                     "limit": code.tickets_number,
-                    "remaining": None
-                    if code.tickets_number is None
-                    else max(code.tickets_number - code.used_count, 0),
+                    "remaining": code.remaining,
                     "orders": code.order_count,
                     "discount-given": money(code.discount_given),
                     "revenue": money(code.revenue),

@@ -12,6 +12,8 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
+from django.db.models import Case, F, IntegerField, Value, When
+from django.db.models.functions import Greatest
 
 from eventsite.errors import Kind, Problem, raise_if
 from eventsite.rules import count_problems
@@ -430,9 +432,25 @@ def availability_problems(code: DiscountCode, *, now: datetime, name: str | None
         ]
     if code.valid_till and now >= code.valid_till:
         return [Problem("code", CODE_EXPIRED.format(code=name, when=_when(code.valid_till)), "code_expired")]
-    if code.tickets_number is not None and code.used_count >= code.tickets_number:
+    if remaining_uses(code) == 0:
         return [Problem("code", CODE_USED_UP.format(code=name), "code_used_up")]
     return []
+
+
+def remaining_uses(code: DiscountCode) -> int | None:
+    """How many more tickets the code may discount: its limit less its uses (never below 0); None for no limit.
+
+    ``REMAINING_USES`` is the same figure as a query expression (for annotations); a test holds the two together.
+    """
+    return None if code.tickets_number is None else max(code.tickets_number - code.used_count, 0)
+
+
+# ``remaining_uses`` in SQL. Case, not Greatest alone: PostgreSQL's GREATEST skips a NULL (no limit) and says 0.
+REMAINING_USES = Case(
+    When(tickets_number__isnull=True, then=Value(None)),
+    default=Greatest(F("tickets_number") - F("used_count"), Value(0)),
+    output_field=IntegerField(),
+)
 
 
 def is_published(code: DiscountCode, *, now: datetime) -> bool:

@@ -177,13 +177,9 @@ def _price(
         [LineRequest(tickets[line.ticket_id], line.quantity, line.price) for line in lines],
         currency=event.payment_currency,
         code=code,
-        remaining_uses=remaining_uses(code) if code else None,
+        remaining_uses=discount_rules.remaining_uses(code) if code else None,
         name=name,
     )
-
-
-def remaining_uses(code: DiscountCode) -> int | None:
-    return None if code.tickets_number is None else max(code.tickets_number - code.used_count, 0)
 
 
 def quote(
