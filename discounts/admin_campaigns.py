@@ -1,9 +1,9 @@
 """The campaign tools in the admin: generate codes, import/export CSV (django-import-export, with its preview),
 and a report page per code (with SVG charts) and per event (codes ranked by use).
 
-Nothing here decides a rule or writes a row itself: generation calls ``campaigns.generate_codes``; the CSV
-resource is a thin adapter whose preview is ``campaigns.plan_import`` and whose write is
-``campaigns.import_codes`` (all or nothing, by line); the reports read ``discounts.reports``. Every page is
+Nothing here decides a rule or writes a row itself: generation calls ``generation.generate_codes``; the CSV
+resource is a thin adapter whose preview is ``imports.plan_import`` and whose write is
+``imports.import_codes`` (all or nothing, by line); the reports read ``discounts.reports``. Every page is
 scoped to the user's events like the rest of the admin.
 """
 
@@ -29,14 +29,14 @@ from eventsite.admin_scoping import manages_any_event, scoped
 from eventsite.errors import RuleError
 from eventsite.models import Event
 
-from . import campaigns, charts, import_previews, reports
+from . import charts, csv_format, generation, import_previews, imports, reports
 from .models import DiscountCode, DiscountType, UsedFor
 
 # CSV through django-import-export ------------------------------------------------------------------------------
 
 
 class DiscountCodeCsvResource(resources.ModelResource):
-    """The columns of ``campaigns.COLUMNS``; rows are planned and written by ``discounts.campaigns``."""
+    """The columns of ``csv_format.COLUMNS``; rows are planned and written by ``discounts.imports``."""
 
     code = fields.Field(attribute="code", column_name="code")
     discount_type = fields.Field(column_name="discount_type")
@@ -53,7 +53,7 @@ class DiscountCodeCsvResource(resources.ModelResource):
 
     class Meta:
         model = DiscountCode
-        fields = campaigns.COLUMNS[:-1]
+        fields = csv_format.COLUMNS[:-1]
         import_id_fields = ("code",)
         skip_unchanged = True
         report_skipped = True
@@ -63,13 +63,13 @@ class DiscountCodeCsvResource(resources.ModelResource):
         super().__init__(**kwargs)
         self.event = event
         self.user = user
-        self.plan: campaigns.ImportPlan | None = None
+        self.plan: imports.ImportPlan | None = None
 
     # Export: the same rows as ``manage.py export_codes``.
     def export(self, queryset=None, **kwargs) -> Dataset:
         codes = (queryset if queryset is not None else DiscountCode.objects.none()).select_related("event")
-        dataset = Dataset(headers=list(campaigns.COLUMNS))
-        for row in campaigns.export_table(codes.order_by("event_id", "pk")):
+        dataset = Dataset(headers=list(csv_format.COLUMNS))
+        for row in csv_format.export_table(codes.order_by("event_id", "pk")):
             dataset.append(row)
         return dataset
 
@@ -77,7 +77,7 @@ class DiscountCodeCsvResource(resources.ModelResource):
     def before_import(self, dataset, **kwargs):
         if self.event is None:
             raise RuleError([])
-        self.plan = campaigns.plan_import(event=self.event, table=table_of(dataset))
+        self.plan = imports.plan_import(event=self.event, table=table_of(dataset))
         if self.plan.file_problems:
             raise RuleError(self.plan.file_problems)
 
@@ -95,9 +95,9 @@ class DiscountCodeCsvResource(resources.ModelResource):
             result.validation_error = _validation_error(planned)
         else:
             result.import_type = {
-                campaigns.Action.NEW: RowResult.IMPORT_TYPE_NEW,
-                campaigns.Action.UPDATE: RowResult.IMPORT_TYPE_UPDATE,
-                campaigns.Action.UNCHANGED: RowResult.IMPORT_TYPE_SKIP,
+                imports.Action.NEW: RowResult.IMPORT_TYPE_NEW,
+                imports.Action.UPDATE: RowResult.IMPORT_TYPE_UPDATE,
+                imports.Action.UNCHANGED: RowResult.IMPORT_TYPE_SKIP,
             }[planned.action]
         return result
 
@@ -105,10 +105,10 @@ class DiscountCodeCsvResource(resources.ModelResource):
         # The write: only for a confirmed import of a valid file, all rows or none (re-planned under locks).
         if kwargs.get("dry_run") or result.has_errors() or result.has_validation_errors():
             return
-        campaigns.import_codes(event=self.event, table=table_of(dataset), marketer=self.user)
+        imports.import_codes(event=self.event, table=table_of(dataset), marketer=self.user)
 
     def get_diff_headers(self):
-        return list(campaigns.COLUMNS[:-1])
+        return list(csv_format.COLUMNS[:-1])
 
     def _planned(self, row_number: int):
         if self.plan is None or row_number > len(self.plan.rows):
@@ -116,18 +116,18 @@ class DiscountCodeCsvResource(resources.ModelResource):
         return self.plan.rows[row_number - 1]
 
 
-def table_of(dataset: Dataset) -> campaigns.CsvTable:
-    return campaigns.table_of(dataset.headers or [], dataset)
+def table_of(dataset: Dataset) -> csv_format.CsvTable:
+    return csv_format.table_of(dataset.headers or [], dataset)
 
 
-def _cell(planned: campaigns.PlannedRow, column: str) -> str:
+def _cell(planned: imports.PlannedRow, column: str) -> str:
     after = planned.after.get(column, "")
     if column in planned.changed and planned.before:
         return format_html("<del>{}</del> <ins>{}</ins>", planned.before.get(column, ""), after)
     return format_html("{}", after)
 
 
-def _validation_error(planned: campaigns.PlannedRow):
+def _validation_error(planned: imports.PlannedRow):
     from django.core.exceptions import ValidationError
 
     return ValidationError({"__all__": [f"Line {planned.line}: {problem.message}" for problem in planned.problems]})
@@ -194,7 +194,7 @@ class CampaignImportExportMixin(ImportExportMixin):
     import_form_class = CodeImportForm
     confirm_form_class = CodeConfirmImportForm
     formats = [CSV]
-    skip_admin_log = True  # the rows are written in bulk by campaigns.import_codes, not one by one
+    skip_admin_log = True  # the rows are written in bulk by imports.import_codes, not one by one
 
     def has_import_permission(self, request):
         return manages_any_event(request.user)
@@ -269,11 +269,11 @@ class CampaignImportExportMixin(ImportExportMixin):
 
 class GenerateCodesForm(forms.Form):
     event = EventChoice(queryset=Event.objects.none())
-    count = forms.IntegerField(min_value=1, max_value=campaigns.MAX_GENERATED, initial=100)
+    count = forms.IntegerField(min_value=1, max_value=generation.MAX_GENERATED, initial=100)
     prefix = forms.CharField(required=False, strip=False, max_length=90)
-    length = forms.IntegerField(initial=campaigns.DEFAULT_LENGTH, help_text="Characters after the prefix.")
+    length = forms.IntegerField(initial=generation.DEFAULT_LENGTH, help_text="Characters after the prefix.")
     alphabet = forms.CharField(
-        initial=campaigns.DEFAULT_ALPHABET, strip=False, help_text="Without look-alikes: no 0/O, no 1/I/L."
+        initial=generation.DEFAULT_ALPHABET, strip=False, help_text="Without look-alikes: no 0/O, no 1/I/L."
     )
     used_for = forms.ChoiceField(
         choices=UsedFor.choices,
@@ -327,7 +327,7 @@ class CampaignAdminMixin(CampaignImportExportMixin):
             if data["valid_from"] is None:
                 data.pop("valid_from")
             try:
-                codes = campaigns.generate_codes(event=event, marketer=request.user, **options, **data)
+                codes = generation.generate_codes(event=event, marketer=request.user, **options, **data)
             except RuleError as error:
                 for problem in error.problems:
                     form.add_error(problem.field if problem.field in form.fields else None, problem.message)

@@ -29,7 +29,7 @@ from eventsite.api.views import StrictQueryMixin
 from eventsite.models import Event
 from tickets.models import Ticket
 
-from . import campaigns, reports
+from . import generation, reports
 from .models import DiscountCode, DiscountType, UsedFor
 from .serializers import managed_tickets
 
@@ -44,8 +44,8 @@ class DocumentRenderer(renderers.JSONRenderer):
 class CodeGenerationSerializer(serializers.Serializer):
     count = drf.IntegerField(min_value=1)
     prefix = drf.CharField(required=False, default="", allow_blank=True, trim_whitespace=False, max_length=100)
-    length = drf.IntegerField(required=False, default=campaigns.DEFAULT_LENGTH)
-    alphabet = drf.CharField(required=False, default=campaigns.DEFAULT_ALPHABET, trim_whitespace=False)
+    length = drf.IntegerField(required=False, default=generation.DEFAULT_LENGTH)
+    alphabet = drf.CharField(required=False, default=generation.DEFAULT_ALPHABET, trim_whitespace=False)
     discount_type = drf.ChoiceField(source="type", choices=DiscountType.choices)
     value = MoneyField()
     used_for = drf.CharField(required=False, default=UsedFor.EVENT, allow_blank=True, max_length=16)
@@ -123,7 +123,7 @@ class CodeGenerationView(GenericAPIView):
         data = dict(serializer.validated_data)
         options = {name: data.pop(name) for name in ("count", "prefix", "length", "alphabet")}
         tickets = data.pop("tickets", [])
-        codes = campaigns.generate_codes(event=event, tickets=tickets, marketer=request.user, **options, **data)
+        codes = generation.generate_codes(event=event, tickets=tickets, marketer=request.user, **options, **data)
         body = {
             "data": [code_identifier(c.pk) | {"attributes": {"code": c.code}} for c in codes],
             "meta": {"count": len(codes)},

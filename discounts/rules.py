@@ -5,8 +5,8 @@ Writes are atomic and lock what they check (the code row, then its tickets in pr
 requests cannot both attach the same ticket, and every batch is all-or-nothing with bulk queries.
 """
 
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Collection, Iterable
+from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -173,8 +173,13 @@ def terms_problems(terms: Terms) -> list[Problem]:
     return problems
 
 
-def ticket_problems(*, code: DiscountCode, ticket: Ticket, terms: Terms | None = None) -> list[Problem]:
-    """Whether this ticket may carry this code: the rule for "can this ticket take this code"."""
+def ticket_problems(
+    *, code: DiscountCode, ticket: Ticket, terms: Terms | None = None, released: bool = False
+) -> list[Problem]:
+    """Whether this ticket may carry this code: the rule for "can this ticket take this code".
+
+    ``released``: the ticket's current code gives it up in the same change (a batch moving tickets between its
+    codes), so that code does not stand in the way."""
     terms = terms or Terms.of(code)
     if terms.used_for != UsedFor.TICKET:
         return [Problem("tickets", NOT_A_TICKET_CODE.format(code=code.code), "not_a_ticket_code")]
@@ -182,7 +187,7 @@ def ticket_problems(*, code: DiscountCode, ticket: Ticket, terms: Terms | None =
         return [Problem("tickets", TICKET_OF_OTHER_EVENT.format(ticket=ticket.name, code=code.code), "other_event")]
     if ticket.type == TicketType.FREE:
         return [Problem("tickets", FREE_TICKET.format(ticket=ticket.name), "free_ticket")]
-    if ticket.discount_code_id is not None and ticket.discount_code_id != code.pk:
+    if ticket.discount_code_id is not None and ticket.discount_code_id != code.pk and not released:
         other = ticket.discount_code.code if ticket.discount_code else str(ticket.discount_code_id)
         return [
             Problem(
@@ -211,6 +216,39 @@ def amount_problems(*, terms: Terms, ticket_name: str, ticket_type: str, price: 
             )
         ]
     return []
+
+
+def tickets_problems(
+    *, code: DiscountCode, tickets: Iterable[Ticket], terms: Terms | None = None, released: Collection[int] = ()
+) -> list[Problem]:
+    """Whether ``code`` may carry every one of ``tickets`` (``ticket_problems`` for each; only a ticket code takes
+    tickets). ``released``: ids of tickets whose current code gives them up in the same change."""
+    terms = terms or Terms.of(code)
+    tickets = list(tickets)
+    if tickets and terms.used_for != UsedFor.TICKET:
+        return [Problem("tickets", NOT_A_TICKET_CODE.format(code=code.code), "not_a_ticket_code")]
+    return [p for t in tickets for p in ticket_problems(code=code, ticket=t, terms=terms, released=t.pk in released)]
+
+
+def change_problems(*, code: DiscountCode, original: DiscountCode | None) -> list[Problem]:
+    """What a stored code may not change: what it is for, its event, a limit below the uses it has had."""
+    if original is None:
+        return []
+    problems = []
+    if original.used_for != code.used_for:
+        problems.append(Problem("used_for", USED_FOR_FIXED, "used_for_fixed", Kind.CONFLICT))
+    if original.event_id != code.event_id:
+        problems.append(Problem("event", EVENT_FIXED, "event_fixed", Kind.CONFLICT))
+    if code.tickets_number is not None and code.tickets_number < original.used_count:
+        problems.append(
+            Problem(
+                "tickets_number",
+                LIMIT_BELOW_USED.format(code=original.code, n=original.used_count),
+                "limit_below_used",
+                Kind.CONFLICT,
+            )
+        )
+    return problems
 
 
 def _locked_tickets(tickets: Iterable[Ticket | int]) -> list[Ticket]:
@@ -253,10 +291,7 @@ def attach_tickets(*, code: DiscountCode, tickets: Iterable[Ticket | int]) -> li
     code = _lock_code(code)
     locked = _locked_tickets(tickets)
     terms = Terms.of(code)
-    problems = [p for ticket in locked for p in ticket_problems(code=code, ticket=ticket, terms=terms)]
-    if terms.used_for != UsedFor.TICKET and locked:
-        problems = [Problem("tickets", NOT_A_TICKET_CODE.format(code=code.code), "not_a_ticket_code")]
-    raise_if(problems)
+    raise_if(tickets_problems(code=code, tickets=locked, terms=terms))
     new_ids = [t.pk for t in locked if t.discount_code_id != code.pk]
     if new_ids:
         Ticket.objects.filter(pk__in=new_ids).update(discount_code=code)
@@ -288,33 +323,15 @@ def code_problems(
 ) -> list[Problem]:
     """Every rule for a code about to be saved: its text, its terms, its event's other codes, its tickets."""
     terms = Terms.of(code)
-    problems = code_text_problems(code.code) + terms_problems(terms)
-    if original is not None:
-        if original.used_for != code.used_for:
-            problems.append(Problem("used_for", USED_FOR_FIXED, "used_for_fixed", Kind.CONFLICT))
-        if original.event_id != code.event_id:
-            problems.append(Problem("event", EVENT_FIXED, "event_fixed", Kind.CONFLICT))
+    problems = code_text_problems(code.code) + terms_problems(terms) + change_problems(code=code, original=original)
     if not any(p.field == "code" for p in problems) and code.event_id:
         problems += code_uniqueness_problems(
             event_id=code.event_id, code=text.normalized(code.code), exclude_pk=code.pk
         )
-    if tickets is not None:
-        tickets = list(tickets)
-        if tickets and terms.used_for == UsedFor.EVENT:
-            problems.append(Problem("tickets", NOT_A_TICKET_CODE.format(code=code.code), "not_a_ticket_code"))
-        elif terms.used_for == UsedFor.TICKET:
-            problems += [p for t in tickets for p in ticket_problems(code=code, ticket=t, terms=terms)]
+    if tickets is not None and terms.used_for in UsedFor.values:
+        problems += tickets_problems(code=code, tickets=tickets, terms=terms)
     if original is not None:
         problems += attached_problems(code=code, terms=terms)
-        if code.tickets_number is not None and code.tickets_number < original.used_count:
-            problems.append(
-                Problem(
-                    "tickets_number",
-                    LIMIT_BELOW_USED.format(code=code.code, n=original.used_count),
-                    "limit_below_used",
-                    Kind.CONFLICT,
-                )
-            )
     return _unique(problems)
 
 
@@ -408,6 +425,131 @@ def delete_codes(*, codes: Iterable[DiscountCode]) -> int:
     detached = Ticket.objects.filter(discount_code_id__in=ids).update(discount_code=None)
     DiscountCode.objects.filter(pk__in=ids).delete()
     return detached
+
+
+# Many codes at once (the CSV import): the rules above, asked in batch without a query per code
+
+BATCH_SIZE = 1_000
+# The fields a batch writes on a stored code (what it is for and its event are fixed: ``change_problems``).
+BATCH_FIELDS = (
+    "code",
+    "type",
+    "value",
+    "is_active",
+    "tickets_number",
+    "min_quantity",
+    "max_quantity",
+    "valid_from",
+    "valid_till",
+    "discount_url",
+)
+
+
+@dataclass
+class CodeChange:
+    """One code of a batch: the code as it is to be (unsaved for a new one), exactly the tickets it is to carry,
+    the stored code it changes (None for a new one), and its problems (a caller's own first, then the rules')."""
+
+    code: DiscountCode
+    tickets: list[Ticket]
+    original: DiscountCode | None = None
+    problems: list[Problem] = field(default_factory=list)
+
+
+def check_changes(changes: list[CodeChange]) -> None:
+    """Add to each change the problems every rule finds with it, as ``code_problems`` finds them for one code.
+
+    One query whatever the number of codes (new codes against the stored ones of their events); the tickets must
+    come with their ``discount_code`` loaded. The batch is the final word on its codes' tickets: a ticket whose
+    code is in the batch without it is released by that code, if that code's own change is sound, and may go to
+    another code of the batch.
+    """
+    for change in changes:
+        change.problems += (
+            code_text_problems(change.code.code)
+            + terms_problems(Terms.of(change.code))
+            + change_problems(code=change.code, original=change.original)
+        )
+    sound = [c for c in changes if not c.problems]
+    new_keys = {(c.code.event_id, text.key(c.code.code)) for c in sound if c.original is None}
+    taken = set(
+        DiscountCode.objects.filter(
+            event_id__in={event for event, _ in new_keys}, code_key__in={key for _, key in new_keys}
+        ).values_list("event_id", "code_key")
+        if new_keys
+        else ()
+    )
+    for change in sound:
+        if change.original is None and (change.code.event_id, text.key(change.code.code)) in taken:
+            change.problems.append(
+                Problem("code", CODE_TAKEN.format(code=change.code.code), "code_taken", Kind.CONFLICT)
+            )
+    kept = {c.code.pk: {t.pk for t in c.tickets} for c in sound if c.code.pk is not None and not c.problems}
+    for change in changes:
+        released = {
+            t.pk for t in change.tickets if t.discount_code_id in kept and t.pk not in kept[t.discount_code_id]
+        }
+        change.problems += tickets_problems(code=change.code, tickets=change.tickets, released=released)
+        change.problems[:] = _unique(change.problems)
+
+
+@transaction.atomic
+def save_changes(changes: list[CodeChange]) -> None:
+    """Create and change many codes, each then carrying exactly its tickets: all or none, in bulk queries.
+
+    Locks the stored codes, then the tickets (primary-key order, as every rule here), checks every change with
+    ``check_changes`` against the locked rows and refuses the whole batch on any problem. A bounded number of
+    queries: inserts and updates in batches, updates grouped by the values they write (a column changed alike on
+    every code, the usual campaign edit, is one UPDATE), tickets detached in one query and attached in batches.
+    """
+    stored_ids = sorted(c.code.pk for c in changes if c.code.pk is not None)
+    stored = {c.pk: c for c in DiscountCode.objects.select_for_update().filter(pk__in=stored_ids).order_by("pk")}
+    locked = {t.pk: t for t in _locked_tickets(t for c in changes for t in c.tickets)}
+    checked = [
+        CodeChange(c.code, [locked[t.pk] for t in c.tickets], stored.get(c.code.pk) if c.code.pk else None)
+        for c in changes
+    ]
+    check_changes(checked)
+    raise_if([p for c in checked for p in c.problems])
+
+    new = [c.code for c in checked if c.original is None]
+    for code in new:
+        _normalize_text(code)
+    DiscountCode.objects.bulk_create(new, batch_size=BATCH_SIZE)
+    if not all(code.pk for code in new):  # a database without RETURNING: read the ids back
+        found = DiscountCode.objects.filter(
+            event_id__in={c.event_id for c in new}, code_key__in={c.code_key for c in new}
+        )
+        ids = {(event_id, key): pk for event_id, key, pk in found.values_list("event_id", "code_key", "pk")}
+        for code in new:
+            code.pk = ids[code.event_id, code.code_key]
+    groups: dict[tuple, list[int]] = {}
+    for change in checked:
+        if change.original is not None:
+            _normalize_text(change.code)
+            written = tuple(
+                (name, getattr(change.code, name))
+                for name in BATCH_FIELDS
+                if getattr(change.code, name) != getattr(change.original, name)
+            )
+            if written:
+                groups.setdefault(written, []).append(change.code.pk)
+    for written, ids in groups.items():
+        for start in range(0, len(ids), BATCH_SIZE):
+            DiscountCode.objects.filter(pk__in=ids[start : start + BATCH_SIZE]).update(**dict(written))
+    _move_tickets(checked)
+
+
+def _move_tickets(changes: list[CodeChange]) -> None:
+    """Give each code exactly its tickets: detach first what no code of the batch keeps, then attach."""
+    wanted = {t.pk: c.code for c in changes for t in c.tickets}
+    stored = [c.code.pk for c in changes if c.original is not None]
+    if stored:
+        Ticket.objects.filter(discount_code__in=stored).exclude(pk__in=wanted).update(discount_code=None)
+    arriving = [t for c in changes for t in c.tickets if t.discount_code_id != c.code.pk]
+    for ticket in arriving:
+        ticket.discount_code = wanted[ticket.pk]
+    Ticket.objects.bulk_update(arriving, ["discount_code"], batch_size=BATCH_SIZE)
 
 
 # Whether a code can be used now (the public check and pricing ask the same question)
