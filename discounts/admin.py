@@ -188,7 +188,7 @@ class DiscountCodeAdmin(CampaignAdminMixin, EventScopedAdmin):
     list_filter = (("event", ManagedRelatedFilter), StateFilter, "used_for", "type", "is_active")
     list_select_related = ("event",)
     search_fields = ("code_key__contains", "code")
-    readonly_fields = ("marketer", "created_at", "uses", "report_link")
+    readonly_fields = ("marketer", "created_at", "uses")
     fieldsets = (
         (None, {"fields": ("event", "code", "used_for", "is_active")}),
         ("Discount", {"fields": ("type", "value", "discount_url")}),
@@ -198,7 +198,6 @@ class DiscountCodeAdmin(CampaignAdminMixin, EventScopedAdmin):
                 "fields": (
                     "tickets_number",
                     "uses",
-                    "report_link",
                     "min_quantity",
                     "max_quantity",
                     "valid_from",
@@ -331,6 +330,6 @@ class DiscountCodeAdmin(CampaignAdminMixin, EventScopedAdmin):
                 to_delete.append(by_code[code.pk])
         refused = [code for code in codes if not self.has_delete_permission(request, code)]
         perms_needed = {"discount code"} if refused else set()
-        # A code used by placed orders stays (rules.deletion_problems): the page then refuses to delete.
+        # A code that must stay (rules.deletion_problems, e.g. used by placed orders): the page refuses to delete.
         protected = [problem.message for problem in rules.deletion_problems(codes)]
         return to_delete, {"discount codes": len(codes)}, perms_needed, protected

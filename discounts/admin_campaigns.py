@@ -1,18 +1,17 @@
-"""The campaign tools in the admin: generate codes, import/export CSV (django-import-export, with its preview),
-and a report page per code (with SVG charts) and per event (codes ranked by use).
+"""The campaign tools in the admin: generate codes, import/export CSV (django-import-export, with its preview).
+The report pages of codes (from orders) are added by ``orders.admin``.
 
 Nothing here decides a rule or writes a row itself: generation calls ``generation.generate_codes``; the CSV
 resource is a thin adapter whose preview is ``imports.plan_import`` and whose write is
-``imports.import_codes`` (all or nothing, by line); the reports read ``discounts.reports``. Every page is
-scoped to the user's events like the rest of the admin.
+``imports.import_codes`` (all or nothing, by line). Every page is scoped to the user's events like the rest
+of the admin.
 """
 
 from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpResponseRedirect
-from django.shortcuts import get_object_or_404
+from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.decorators import method_decorator
@@ -29,7 +28,7 @@ from eventsite.admin_scoping import manages_any_event, scoped
 from eventsite.errors import RuleError
 from eventsite.models import Event
 
-from . import charts, csv_format, generation, import_previews, imports, reports
+from . import csv_format, generation, import_previews, imports
 from .models import DiscountCode, DiscountType, UsedFor
 
 # CSV through django-import-export ------------------------------------------------------------------------------
@@ -308,12 +307,10 @@ class CampaignAdminMixin(CampaignImportExportMixin):
         wrap = self.admin_site.admin_view
         own = [
             path("generate/", wrap(self.generate_view), name="discounts_discountcode_generate"),
-            path("ranking/<int:event_id>/", wrap(self.ranking_view), name="discounts_discountcode_ranking"),
-            path("<path:object_id>/report/", wrap(self.report_view), name="discounts_discountcode_report"),
         ]
         return own + super().get_urls()
 
-    def _context(self, request, title, **extra):
+    def page_context(self, request, title, **extra):
         return {**self.admin_site.each_context(request), "opts": self.opts, "title": title, **extra}
 
     def generate_view(self, request):
@@ -335,48 +332,5 @@ class CampaignAdminMixin(CampaignImportExportMixin):
                 self.message_user(request, f"Generated {len(codes)} codes for {event.name}.", messages.SUCCESS)
                 url = reverse("admin:discounts_discountcode_changelist", current_app=self.admin_site.name)
                 return HttpResponseRedirect(f"{url}?event__id__exact={event.pk}")
-        context = self._context(request, "Generate discount codes", form=form, media=self.media + form.media)
+        context = self.page_context(request, "Generate discount codes", form=form, media=self.media + form.media)
         return TemplateResponse(request, "admin/discounts/discountcode/generate.html", context)
-
-    def report_view(self, request, object_id):
-        code = self.get_object(request, object_id)
-        if code is None or not self.has_view_permission(request, code):
-            raise Http404("No such discount code.")
-        report = reports.code_report(code)
-        per_day = charts.bar_chart(
-            [(day.isoformat(), uses) for day, uses in report.per_day], title="Uses per day", width=620
-        )
-        per_ticket = charts.bar_chart(
-            [(t.name, t.uses) for t in report.tickets if t.applies or t.uses],
-            title="Uses per ticket",
-            width=620,
-        )
-        context = self._context(
-            request,
-            f"Report of {code.code}",
-            code=code,
-            report=report,
-            currency=code.event.payment_currency,
-            per_day_chart=per_day,
-            per_ticket_chart=per_ticket,
-            original=code,
-        )
-        return TemplateResponse(request, "admin/discounts/discountcode/report.html", context)
-
-    def ranking_view(self, request, event_id):
-        event = get_object_or_404(scoped(Event.objects.all(), request.user), pk=event_id)
-        codes = list(reports.ranked_codes(event.pk)[:200])
-        context = self._context(request, f"Codes of {event.name} by use", event=event, codes=codes)
-        return TemplateResponse(request, "admin/discounts/discountcode/ranking.html", context)
-
-    @admin.display(description="report")
-    def report_link(self, obj):
-        if obj is None or obj.pk is None:
-            return "–"
-        url = reverse("admin:discounts_discountcode_report", args=[obj.pk], current_app=self.admin_site.name)
-        ranking = reverse(
-            "admin:discounts_discountcode_ranking", args=[obj.event_id], current_app=self.admin_site.name
-        )
-        return format_html(
-            '<a href="{}">Uses, discount and revenue</a> · <a href="{}">all codes by use</a>', url, ranking
-        )

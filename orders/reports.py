@@ -20,10 +20,10 @@ from decimal import Decimal
 from django.db.models import Count, F, Q, Sum, Value
 from django.db.models.functions import Coalesce, TruncDate
 
-from orders.models import OrderLine, OrderStatus
+from discounts import rules
+from discounts.models import DiscountCode
 
-from . import rules
-from .models import DiscountCode
+from .models import OrderLine, OrderStatus
 
 ZERO = Decimal("0.00")
 
