@@ -19,6 +19,7 @@ from tickets.models import Ticket
 
 from . import rules, states, text
 from .admin_campaigns import CampaignAdminMixin
+from .admin_tickets import CODE_PARAMETER, TicketCodesAdmin
 from .models import DiscountCode, UsedFor
 from .selectors import attachable_tickets
 
@@ -26,10 +27,6 @@ EVENT_CODE_NOTE = (
     "This code applies to every paid ticket of its event that is not hidden; it takes no tickets of its own."
 )
 ATTACH_HELP = "Type to search the event's tickets that are not free and have no other code."
-
-# The autocomplete asks for candidates of this relation; TicketAdmin.get_search_results narrows them.
-ATTACH_SOURCE = {"app_label": "discounts", "model_name": "discountcode", "field_name": "tickets"}
-CODE_PARAMETER = "code"
 
 
 class AttachTicketsWidget(AutocompleteSelectMultiple):
@@ -333,3 +330,8 @@ class DiscountCodeAdmin(CampaignAdminMixin, EventScopedAdmin):
         # A code that must stay (rules.deletion_problems, e.g. used by placed orders): the page refuses to delete.
         protected = [problem.message for problem in rules.deletion_problems(codes)]
         return to_delete, {"discount codes": len(codes)}, perms_needed, protected
+
+
+# The tickets' admin, with what concerns their codes (discounts.admin_tickets).
+admin.site.unregister(Ticket)
+admin.site.register(Ticket, TicketCodesAdmin)
