@@ -10,7 +10,7 @@ of the admin.
 from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -127,8 +127,6 @@ def _cell(planned: imports.PlannedRow, column: str) -> str:
 
 
 def _validation_error(planned: imports.PlannedRow):
-    from django.core.exceptions import ValidationError
-
     return ValidationError({"__all__": [f"Line {planned.line}: {problem.message}" for problem in planned.problems]})
 
 
