@@ -57,20 +57,7 @@ class DiscountCodeForm(forms.ModelForm):
 
     class Meta:
         model = DiscountCode
-        fields = (
-            "event",
-            "code",
-            "used_for",
-            "is_active",
-            "type",
-            "value",
-            "discount_url",
-            "tickets_number",
-            "min_quantity",
-            "max_quantity",
-            "valid_from",
-            "valid_till",
-        )
+        fields = ("event", "code", "used_for", *rules.TERM_FIELDS)  # shown in DiscountCodeAdmin.fieldsets
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

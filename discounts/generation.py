@@ -222,20 +222,7 @@ def generate_codes(
         raise RuleError(Problem("count", GENERATION_CLASHED, "generation_clashed", Kind.CONFLICT)) from error
 
 
-COPIED_FIELDS = (
-    "event_id",
-    "marketer_id",
-    "type",
-    "value",
-    "used_for",
-    "is_active",
-    "discount_url",
-    "tickets_number",
-    "min_quantity",
-    "max_quantity",
-    "valid_from",
-    "valid_till",
-)
+COPIED_FIELDS = ("event_id", "marketer_id", "used_for", *rules.TERM_FIELDS)
 
 
 def _copy(template: DiscountCode, text: str) -> DiscountCode:

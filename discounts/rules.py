@@ -434,19 +434,20 @@ def delete_codes(*, codes: Iterable[DiscountCode]) -> int:
 # Many codes at once (the CSV import): the rules above, asked in batch without a query per code
 
 BATCH_SIZE = 1_000
-# The fields a batch writes on a stored code (what it is for and its event are fixed: ``change_problems``).
-BATCH_FIELDS = (
-    "code",
+# A code's terms as fields: what codes generated together share, and what a batch may change on a stored code.
+TERM_FIELDS = (
     "type",
     "value",
     "is_active",
+    "discount_url",
     "tickets_number",
     "min_quantity",
     "max_quantity",
     "valid_from",
     "valid_till",
-    "discount_url",
 )
+# The fields a batch writes on a stored code (what it is for and its event are fixed: ``change_problems``).
+BATCH_FIELDS = ("code", *TERM_FIELDS)
 
 
 @dataclass
