@@ -20,6 +20,7 @@ from tickets.models import Ticket
 
 from . import rules, states, text
 from .admin_campaigns import CampaignAdminMixin
+from .admin_tickets import CODE_PARAMETER, TicketCodesAdmin
 from .models import DiscountCode, UsedFor
 from .selectors import attachable_tickets
 
@@ -27,10 +28,6 @@ EVENT_CODE_NOTE = (
     "This code applies to every paid ticket of its event that is not hidden; it takes no tickets of its own."
 )
 ATTACH_HELP = "Type to search the event's tickets that are not free and have no other code."
-
-# The autocomplete asks for candidates of this relation; TicketAdmin.get_search_results narrows them.
-ATTACH_SOURCE = {"app_label": "discounts", "model_name": "discountcode", "field_name": "tickets"}
-CODE_PARAMETER = "code"
 
 
 class AttachTicketsWidget(AutocompleteSelectMultiple):
@@ -61,20 +58,7 @@ class DiscountCodeForm(forms.ModelForm):
 
     class Meta:
         model = DiscountCode
-        fields = (
-            "event",
-            "code",
-            "used_for",
-            "is_active",
-            "type",
-            "value",
-            "discount_url",
-            "tickets_number",
-            "min_quantity",
-            "max_quantity",
-            "valid_from",
-            "valid_till",
-        )
+        fields = ("event", "code", "used_for", *rules.TERM_FIELDS)  # shown in DiscountCodeAdmin.fieldsets
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -189,7 +173,7 @@ class DiscountCodeAdmin(CampaignAdminMixin, EventScopedAdmin):
     list_filter = (("event", ManagedRelatedFilter), StateFilter, "used_for", "type", "is_active")
     list_select_related = ("event",)
     search_fields = ("code_key__contains", "code")
-    readonly_fields = ("marketer", "created_at", "uses", "report_link")
+    readonly_fields = ("marketer", "created_at", "uses")
     fieldsets = (
         (None, {"fields": ("event", "code", "used_for", "is_active")}),
         ("Discount", {"fields": ("type", "value", "discount_url")}),
@@ -199,7 +183,6 @@ class DiscountCodeAdmin(CampaignAdminMixin, EventScopedAdmin):
                 "fields": (
                     "tickets_number",
                     "uses",
-                    "report_link",
                     "min_quantity",
                     "max_quantity",
                     "valid_from",
@@ -265,8 +248,7 @@ class DiscountCodeAdmin(CampaignAdminMixin, EventScopedAdmin):
             return "–"
         if obj.tickets_number is None:
             return f"used {obj.used_count} times; no limit"
-        left = max(obj.tickets_number - obj.used_count, 0)
-        return f"used {obj.used_count} of {obj.tickets_number}; {left} left"
+        return f"used {obj.used_count} of {obj.tickets_number}; {rules.remaining_uses(obj)} left"
 
     @admin.display(description="used / limit")
     def usage(self, obj: DiscountCode) -> str:
@@ -333,6 +315,11 @@ class DiscountCodeAdmin(CampaignAdminMixin, EventScopedAdmin):
                 to_delete.append(by_code[code.pk])
         refused = [code for code in codes if not self.has_delete_permission(request, code)]
         perms_needed = {"discount code"} if refused else set()
-        # A code used by placed orders stays (rules.deletion_problems): the page then refuses to delete.
+        # A code that must stay (rules.deletion_problems, e.g. used by placed orders): the page refuses to delete.
         protected = [problem.message for problem in rules.deletion_problems(codes)]
         return to_delete, {"discount codes": len(codes)}, perms_needed, protected
+
+
+# The tickets' admin, with what concerns their codes (discounts.admin_tickets).
+admin.site.unregister(Ticket)
+admin.site.register(Ticket, TicketCodesAdmin)

@@ -1,18 +1,17 @@
-"""The campaign tools in the admin: generate codes, import/export CSV (django-import-export, with its preview),
-and a report page per code (with SVG charts) and per event (codes ranked by use).
+"""The campaign tools in the admin: generate codes, import/export CSV (django-import-export, with its preview).
+The report pages of codes (from orders) are added by ``orders.admin``.
 
-Nothing here decides a rule or writes a row itself: generation calls ``campaigns.generate_codes``; the CSV
-resource is a thin adapter whose preview is ``campaigns.plan_import`` and whose write is
-``campaigns.import_codes`` (all or nothing, by line); the reports read ``discounts.reports``. Every page is
-scoped to the user's events like the rest of the admin.
+Nothing here decides a rule or writes a row itself: generation calls ``generation.generate_codes``; the CSV
+resource is a thin adapter whose preview is ``imports.plan_import`` and whose write is
+``imports.import_codes`` (all or nothing, by line). Every page is scoped to the user's events like the rest
+of the admin.
 """
 
 from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
-from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpResponseRedirect
-from django.shortcuts import get_object_or_404
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.decorators import method_decorator
@@ -25,18 +24,18 @@ from import_export.forms import ConfirmImportForm, ImportForm
 from import_export.results import RowResult
 from tablib import Dataset
 
-from eventsite.access import managed_events, manages_any_event
+from eventsite.access import manages_any_event, scope_to_managed
 from eventsite.errors import RuleError
 from eventsite.models import Event
 
-from . import campaigns, charts, import_previews, reports
+from . import csv_format, generation, import_previews, imports
 from .models import DiscountCode, DiscountType, UsedFor
 
 # CSV through django-import-export ------------------------------------------------------------------------------
 
 
 class DiscountCodeCsvResource(resources.ModelResource):
-    """The columns of ``campaigns.COLUMNS``; rows are planned and written by ``discounts.campaigns``."""
+    """The columns of ``csv_format.COLUMNS``; rows are planned and written by ``discounts.imports``."""
 
     code = fields.Field(attribute="code", column_name="code")
     discount_type = fields.Field(column_name="discount_type")
@@ -53,7 +52,7 @@ class DiscountCodeCsvResource(resources.ModelResource):
 
     class Meta:
         model = DiscountCode
-        fields = campaigns.COLUMNS[:-1]
+        fields = csv_format.COLUMNS[:-1]
         import_id_fields = ("code",)
         skip_unchanged = True
         report_skipped = True
@@ -63,13 +62,13 @@ class DiscountCodeCsvResource(resources.ModelResource):
         super().__init__(**kwargs)
         self.event = event
         self.user = user
-        self.plan: campaigns.ImportPlan | None = None
+        self.plan: imports.ImportPlan | None = None
 
     # Export: the same rows as ``manage.py export_codes``.
     def export(self, queryset=None, **kwargs) -> Dataset:
         codes = (queryset if queryset is not None else DiscountCode.objects.none()).select_related("event")
-        dataset = Dataset(headers=list(campaigns.COLUMNS))
-        for row in campaigns.export_table(codes.order_by("event_id", "pk")):
+        dataset = Dataset(headers=list(csv_format.COLUMNS))
+        for row in csv_format.export_table(codes.order_by("event_id", "pk")):
             dataset.append(row)
         return dataset
 
@@ -77,7 +76,7 @@ class DiscountCodeCsvResource(resources.ModelResource):
     def before_import(self, dataset, **kwargs):
         if self.event is None:
             raise RuleError([])
-        self.plan = campaigns.plan_import(event=self.event, table=table_of(dataset))
+        self.plan = imports.plan_import(event=self.event, table=table_of(dataset))
         if self.plan.file_problems:
             raise RuleError(self.plan.file_problems)
 
@@ -95,9 +94,9 @@ class DiscountCodeCsvResource(resources.ModelResource):
             result.validation_error = _validation_error(planned)
         else:
             result.import_type = {
-                campaigns.Action.NEW: RowResult.IMPORT_TYPE_NEW,
-                campaigns.Action.UPDATE: RowResult.IMPORT_TYPE_UPDATE,
-                campaigns.Action.UNCHANGED: RowResult.IMPORT_TYPE_SKIP,
+                imports.Action.NEW: RowResult.IMPORT_TYPE_NEW,
+                imports.Action.UPDATE: RowResult.IMPORT_TYPE_UPDATE,
+                imports.Action.UNCHANGED: RowResult.IMPORT_TYPE_SKIP,
             }[planned.action]
         return result
 
@@ -105,10 +104,10 @@ class DiscountCodeCsvResource(resources.ModelResource):
         # The write: only for a confirmed import of a valid file, all rows or none (re-planned under locks).
         if kwargs.get("dry_run") or result.has_errors() or result.has_validation_errors():
             return
-        campaigns.import_codes(event=self.event, table=table_of(dataset), marketer=self.user)
+        imports.import_codes(event=self.event, table=table_of(dataset), marketer=self.user)
 
     def get_diff_headers(self):
-        return list(campaigns.COLUMNS[:-1])
+        return list(csv_format.COLUMNS[:-1])
 
     def _planned(self, row_number: int):
         if self.plan is None or row_number > len(self.plan.rows):
@@ -116,20 +115,18 @@ class DiscountCodeCsvResource(resources.ModelResource):
         return self.plan.rows[row_number - 1]
 
 
-def table_of(dataset: Dataset) -> campaigns.CsvTable:
-    return campaigns.table_of(dataset.headers or [], dataset)
+def table_of(dataset: Dataset) -> csv_format.CsvTable:
+    return csv_format.table_of(dataset.headers or [], dataset)
 
 
-def _cell(planned: campaigns.PlannedRow, column: str) -> str:
+def _cell(planned: imports.PlannedRow, column: str) -> str:
     after = planned.after.get(column, "")
     if column in planned.changed and planned.before:
         return format_html("<del>{}</del> <ins>{}</ins>", planned.before.get(column, ""), after)
     return format_html("{}", after)
 
 
-def _validation_error(planned: campaigns.PlannedRow):
-    from django.core.exceptions import ValidationError
-
+def _validation_error(planned: imports.PlannedRow):
     return ValidationError({"__all__": [f"Line {planned.line}: {problem.message}" for problem in planned.problems]})
 
 
@@ -146,7 +143,7 @@ class CodeImportForm(ImportForm):
 
     def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["event"].queryset = managed_events(user)
+        self.fields["event"].queryset = scope_to_managed(Event.objects.all(), user)
 
     def clean_import_file(self):
         upload = self.cleaned_data["import_file"]
@@ -165,7 +162,7 @@ class CodeConfirmImportForm(ConfirmImportForm):
         super().__init__(*args, **kwargs)
         self.request = request
         self.fields["import_file_name"].error_messages["required"] = import_previews.PREVIEW_UNKNOWN
-        self.fields["event"].queryset = managed_events(request.user if request else None)
+        self.fields["event"].queryset = scope_to_managed(Event.objects.all(), request.user if request else None)
 
     def clean(self):
         cleaned = super().clean()
@@ -194,7 +191,7 @@ class CampaignImportExportMixin(ImportExportMixin):
     import_form_class = CodeImportForm
     confirm_form_class = CodeConfirmImportForm
     formats = [CSV]
-    skip_admin_log = True  # the rows are written in bulk by campaigns.import_codes, not one by one
+    skip_admin_log = True  # the rows are written in bulk by imports.import_codes, not one by one
 
     def has_import_permission(self, request):
         return manages_any_event(request.user)
@@ -269,11 +266,11 @@ class CampaignImportExportMixin(ImportExportMixin):
 
 class GenerateCodesForm(forms.Form):
     event = EventChoice(queryset=Event.objects.none())
-    count = forms.IntegerField(min_value=1, max_value=campaigns.MAX_GENERATED, initial=100)
+    count = forms.IntegerField(min_value=1, max_value=generation.MAX_GENERATED, initial=100)
     prefix = forms.CharField(required=False, strip=False, max_length=90)
-    length = forms.IntegerField(initial=campaigns.DEFAULT_LENGTH, help_text="Characters after the prefix.")
+    length = forms.IntegerField(initial=generation.DEFAULT_LENGTH, help_text="Characters after the prefix.")
     alphabet = forms.CharField(
-        initial=campaigns.DEFAULT_ALPHABET, strip=False, help_text="Without look-alikes: no 0/O, no 1/I/L."
+        initial=generation.DEFAULT_ALPHABET, strip=False, help_text="Without look-alikes: no 0/O, no 1/I/L."
     )
     used_for = forms.ChoiceField(
         choices=UsedFor.choices,
@@ -296,7 +293,7 @@ class GenerateCodesForm(forms.Form):
 
     def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["event"].queryset = managed_events(user)
+        self.fields["event"].queryset = scope_to_managed(Event.objects.all(), user)
 
 
 class CampaignAdminMixin(CampaignImportExportMixin):
@@ -308,12 +305,10 @@ class CampaignAdminMixin(CampaignImportExportMixin):
         wrap = self.admin_site.admin_view
         own = [
             path("generate/", wrap(self.generate_view), name="discounts_discountcode_generate"),
-            path("ranking/<int:event_id>/", wrap(self.ranking_view), name="discounts_discountcode_ranking"),
-            path("<path:object_id>/report/", wrap(self.report_view), name="discounts_discountcode_report"),
         ]
         return own + super().get_urls()
 
-    def _context(self, request, title, **extra):
+    def page_context(self, request, title, **extra):
         return {**self.admin_site.each_context(request), "opts": self.opts, "title": title, **extra}
 
     def generate_view(self, request):
@@ -327,7 +322,7 @@ class CampaignAdminMixin(CampaignImportExportMixin):
             if data["valid_from"] is None:
                 data.pop("valid_from")
             try:
-                codes = campaigns.generate_codes(event=event, marketer=request.user, **options, **data)
+                codes = generation.generate_codes(event=event, marketer=request.user, **options, **data)
             except RuleError as error:
                 for problem in error.problems:
                     form.add_error(problem.field if problem.field in form.fields else None, problem.message)
@@ -335,50 +330,5 @@ class CampaignAdminMixin(CampaignImportExportMixin):
                 self.message_user(request, f"Generated {len(codes)} codes for {event.name}.", messages.SUCCESS)
                 url = reverse("admin:discounts_discountcode_changelist", current_app=self.admin_site.name)
                 return HttpResponseRedirect(f"{url}?event__id__exact={event.pk}")
-        context = self._context(request, "Generate discount codes", form=form, media=self.media + form.media)
+        context = self.page_context(request, "Generate discount codes", form=form, media=self.media + form.media)
         return TemplateResponse(request, "admin/discounts/discountcode/generate.html", context)
-
-    def report_view(self, request, object_id):
-        code = self.get_object(request, object_id)
-        if code is None or not self.has_view_permission(request, code):
-            raise Http404("No such discount code.")
-        report = reports.code_report(code)
-        per_day = charts.bar_chart(
-            [(day.isoformat(), uses) for day, uses in report.per_day], title="Uses per day", width=620
-        )
-        per_ticket = charts.bar_chart(
-            [(t.name, t.uses) for t in report.tickets if t.applies or t.uses],
-            title="Uses per ticket",
-            width=620,
-        )
-        context = self._context(
-            request,
-            f"Report of {code.code}",
-            code=code,
-            report=report,
-            currency=code.event.payment_currency,
-            per_day_chart=per_day,
-            per_ticket_chart=per_ticket,
-            original=code,
-        )
-        return TemplateResponse(request, "admin/discounts/discountcode/report.html", context)
-
-    def ranking_view(self, request, event_id):
-        event = get_object_or_404(managed_events(request.user), pk=event_id)
-        codes = list(reports.ranked_codes(event.pk)[:200])
-        for code in codes:
-            code.remaining = None if code.tickets_number is None else max(code.tickets_number - code.used_count, 0)
-        context = self._context(request, f"Codes of {event.name} by use", event=event, codes=codes)
-        return TemplateResponse(request, "admin/discounts/discountcode/ranking.html", context)
-
-    @admin.display(description="report")
-    def report_link(self, obj):
-        if obj is None or obj.pk is None:
-            return "–"
-        url = reverse("admin:discounts_discountcode_report", args=[obj.pk], current_app=self.admin_site.name)
-        ranking = reverse(
-            "admin:discounts_discountcode_ranking", args=[obj.event_id], current_app=self.admin_site.name
-        )
-        return format_html(
-            '<a href="{}">Uses, discount and revenue</a> · <a href="{}">all codes by use</a>', url, ranking
-        )

@@ -5,13 +5,15 @@ Writes are atomic and lock what they check (the code row, then its tickets in pr
 requests cannot both attach the same ticket, and every batch is all-or-nothing with bulk queries.
 """
 
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Callable, Collection, Iterable
+from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
+from django.db.models import Case, F, IntegerField, QuerySet, Value, When
+from django.db.models.functions import Greatest
 
 from eventsite.errors import Kind, Problem, raise_if
 from eventsite.rules import count_problems
@@ -55,7 +57,6 @@ FREE_TICKET = "“{ticket}” is free; a free ticket takes no discount code."
 TICKET_HAS_OTHER_CODE = "“{ticket}” already has the code “{other}”; detach it there first."
 USED_FOR_FIXED = "What a code is for cannot change after it is created; create a new code instead."
 EVENT_FIXED = "A code cannot move to another event; create a new code there instead."
-CODE_HAS_ORDERS = "“{code}” is used by placed orders and cannot be deleted; deactivate it instead."
 LIMIT_BELOW_USED = "{code} has been used {n} times already; its limit cannot be lower."
 
 MAX_CODE_LENGTH = 100
@@ -178,18 +179,24 @@ def takes_tickets_problems(*, code: DiscountCode, terms: Terms) -> list[Problem]
     return [Problem("tickets", NOT_A_TICKET_CODE.format(code=code.code), "not_a_ticket_code")]
 
 
-def other_code_problems(*, ticket: Ticket, code_id: int) -> list[Problem]:
+def other_code_problems(*, ticket: Ticket, code_id: int, released: bool = False) -> list[Problem]:
     """A ticket has at most one code, and is never moved from one to another in passing: attached to another
-    code (as stored in ``ticket``), it is detached there first."""
-    if ticket.discount_code_id is None or ticket.discount_code_id == code_id:
+    code (as stored in ``ticket``), it is detached there first. ``released``: that other code gives the ticket up
+    in the same change (a batch moving tickets between its codes), so it does not stand in the way."""
+    if ticket.discount_code_id is None or ticket.discount_code_id == code_id or released:
         return []
     other = ticket.discount_code.code if ticket.discount_code else str(ticket.discount_code_id)
     message = TICKET_HAS_OTHER_CODE.format(ticket=ticket.name, other=other)
     return [Problem("tickets", message, "ticket_has_other_code", Kind.CONFLICT)]
 
 
-def ticket_problems(*, code: DiscountCode, ticket: Ticket, terms: Terms | None = None) -> list[Problem]:
-    """Whether this ticket may carry this code: the rule for "can this ticket take this code"."""
+def ticket_problems(
+    *, code: DiscountCode, ticket: Ticket, terms: Terms | None = None, released: bool = False
+) -> list[Problem]:
+    """Whether this ticket may carry this code: the rule for "can this ticket take this code".
+
+    ``released``: the ticket's current code gives it up in the same change (a batch moving tickets between its
+    codes), so that code does not stand in the way."""
     terms = terms or Terms.of(code)
     if problems := takes_tickets_problems(code=code, terms=terms):
         return problems
@@ -197,7 +204,7 @@ def ticket_problems(*, code: DiscountCode, ticket: Ticket, terms: Terms | None =
         return [Problem("tickets", TICKET_OF_OTHER_EVENT.format(ticket=ticket.name, code=code.code), "other_event")]
     if ticket.type == TicketType.FREE:
         return [Problem("tickets", FREE_TICKET.format(ticket=ticket.name), "free_ticket")]
-    if problems := other_code_problems(ticket=ticket, code_id=code.pk):
+    if problems := other_code_problems(ticket=ticket, code_id=code.pk, released=released):
         return problems
     return amount_problems(terms=terms, ticket_name=ticket.name, ticket_type=ticket.type, price=ticket.price)
 
@@ -218,6 +225,39 @@ def amount_problems(*, terms: Terms, ticket_name: str, ticket_type: str, price: 
             )
         ]
     return []
+
+
+def tickets_problems(
+    *, code: DiscountCode, tickets: Iterable[Ticket], terms: Terms | None = None, released: Collection[int] = ()
+) -> list[Problem]:
+    """Whether ``code`` may carry every one of ``tickets`` (``ticket_problems`` for each; only a ticket code takes
+    tickets). ``released``: ids of tickets whose current code gives them up in the same change."""
+    terms = terms or Terms.of(code)
+    tickets = list(tickets)
+    if tickets and (problems := takes_tickets_problems(code=code, terms=terms)):
+        return problems
+    return [p for t in tickets for p in ticket_problems(code=code, ticket=t, terms=terms, released=t.pk in released)]
+
+
+def change_problems(*, code: DiscountCode, original: DiscountCode | None) -> list[Problem]:
+    """What a stored code may not change: what it is for, its event, a limit below the uses it has had."""
+    if original is None:
+        return []
+    problems = []
+    if original.used_for != code.used_for:
+        problems.append(Problem("used_for", USED_FOR_FIXED, "used_for_fixed", Kind.CONFLICT))
+    if original.event_id != code.event_id:
+        problems.append(Problem("event", EVENT_FIXED, "event_fixed", Kind.CONFLICT))
+    if code.tickets_number is not None and code.tickets_number < original.used_count:
+        problems.append(
+            Problem(
+                "tickets_number",
+                LIMIT_BELOW_USED.format(code=original.code, n=original.used_count),
+                "limit_below_used",
+                Kind.CONFLICT,
+            )
+        )
+    return problems
 
 
 def _locked_tickets(tickets: Iterable[Ticket | int]) -> list[Ticket]:
@@ -260,8 +300,7 @@ def attach_tickets(*, code: DiscountCode, tickets: Iterable[Ticket | int]) -> li
     code = _lock_code(code)
     locked = _locked_tickets(tickets)
     terms = Terms.of(code)
-    problems = takes_tickets_problems(code=code, terms=terms) if locked else []
-    raise_if(problems or [p for ticket in locked for p in ticket_problems(code=code, ticket=ticket, terms=terms)])
+    raise_if(tickets_problems(code=code, tickets=locked, terms=terms))
     new_ids = [t.pk for t in locked if t.discount_code_id != code.pk]
     if new_ids:
         Ticket.objects.filter(pk__in=new_ids).update(discount_code=code)
@@ -293,33 +332,15 @@ def code_problems(
 ) -> list[Problem]:
     """Every rule for a code about to be saved: its text, its terms, its event's other codes, its tickets."""
     terms = Terms.of(code)
-    problems = code_text_problems(code.code) + terms_problems(terms)
-    if original is not None:
-        if original.used_for != code.used_for:
-            problems.append(Problem("used_for", USED_FOR_FIXED, "used_for_fixed", Kind.CONFLICT))
-        if original.event_id != code.event_id:
-            problems.append(Problem("event", EVENT_FIXED, "event_fixed", Kind.CONFLICT))
+    problems = code_text_problems(code.code) + terms_problems(terms) + change_problems(code=code, original=original)
     if not any(p.field == "code" for p in problems) and code.event_id:
         problems += code_uniqueness_problems(
             event_id=code.event_id, code=text.normalized(code.code), exclude_pk=code.pk
         )
-    if tickets is not None:
-        tickets = list(tickets)
-        if tickets and terms.used_for == UsedFor.EVENT:
-            problems += takes_tickets_problems(code=code, terms=terms)
-        elif terms.used_for == UsedFor.TICKET:
-            problems += [p for t in tickets for p in ticket_problems(code=code, ticket=t, terms=terms)]
+    if tickets is not None and terms.used_for in UsedFor.values:
+        problems += tickets_problems(code=code, tickets=tickets, terms=terms)
     if original is not None:
         problems += attached_problems(code=code, terms=terms)
-        if code.tickets_number is not None and code.tickets_number < original.used_count:
-            problems.append(
-                Problem(
-                    "tickets_number",
-                    LIMIT_BELOW_USED.format(code=code.code, n=original.used_count),
-                    "limit_below_used",
-                    Kind.CONFLICT,
-                )
-            )
     return _unique(problems)
 
 
@@ -380,19 +401,24 @@ def _normalize_text(code: DiscountCode) -> None:
         code.code = text.normalized(code.code)
 
 
+# Why codes must stay: each guard takes the codes about to be deleted (a queryset) and says what keeps them.
+# Apps that build on codes register theirs (``orders.rules`` keeps codes used by placed orders), so this module
+# asks them without importing them: dependencies point from orders to discounts, never back.
+DeletionGuard = Callable[[QuerySet], list[Problem]]
+_deletion_guards: list[DeletionGuard] = []
+
+
+def guard_deletion(guard: DeletionGuard) -> DeletionGuard:
+    """Register ``guard`` (a decorator): ``deletion_problems`` asks it before any code is deleted."""
+    if guard not in _deletion_guards:
+        _deletion_guards.append(guard)
+    return guard
+
+
 def deletion_problems(codes: Iterable[DiscountCode]) -> list[Problem]:
-    """A code that placed orders used stays: its orders point at it. Deactivating it stops new uses."""
-    from django.db.models import Exists, OuterRef
-
-    from orders.models import Order, OrderStatus
-
-    used = DiscountCode.objects.filter(pk__in=[c.pk for c in codes]).filter(
-        Exists(Order.objects.filter(discount_code=OuterRef("pk"), status=OrderStatus.PLACED))
-    )
-    return [
-        Problem(None, CODE_HAS_ORDERS.format(code=code), "code_has_orders", Kind.CONFLICT)
-        for code in used.values_list("code", flat=True)
-    ]
+    """Why these codes cannot be deleted, if they cannot: what every registered guard says."""
+    queryset = DiscountCode.objects.filter(pk__in=[c.pk for c in codes])
+    return [problem for guard in _deletion_guards for problem in guard(queryset)]
 
 
 @transaction.atomic
@@ -413,6 +439,132 @@ def delete_codes(*, codes: Iterable[DiscountCode]) -> int:
     detached = Ticket.objects.filter(discount_code_id__in=ids).update(discount_code=None)
     DiscountCode.objects.filter(pk__in=ids).delete()
     return detached
+
+
+# Many codes at once (the CSV import): the rules above, asked in batch without a query per code
+
+BATCH_SIZE = 1_000
+# A code's terms as fields: what codes generated together share, and what a batch may change on a stored code.
+TERM_FIELDS = (
+    "type",
+    "value",
+    "is_active",
+    "discount_url",
+    "tickets_number",
+    "min_quantity",
+    "max_quantity",
+    "valid_from",
+    "valid_till",
+)
+# The fields a batch writes on a stored code (what it is for and its event are fixed: ``change_problems``).
+BATCH_FIELDS = ("code", *TERM_FIELDS)
+
+
+@dataclass
+class CodeChange:
+    """One code of a batch: the code as it is to be (unsaved for a new one), exactly the tickets it is to carry,
+    the stored code it changes (None for a new one), and its problems (a caller's own first, then the rules')."""
+
+    code: DiscountCode
+    tickets: list[Ticket]
+    original: DiscountCode | None = None
+    problems: list[Problem] = field(default_factory=list)
+
+
+def check_changes(changes: list[CodeChange]) -> None:
+    """Add to each change the problems every rule finds with it, as ``code_problems`` finds them for one code.
+
+    One query whatever the number of codes (new codes against the stored ones of their events); the tickets must
+    come with their ``discount_code`` loaded. The batch is the final word on its codes' tickets: a ticket whose
+    code is in the batch without it is released by that code, if that code's own change is sound, and may go to
+    another code of the batch.
+    """
+    for change in changes:
+        change.problems += (
+            code_text_problems(change.code.code)
+            + terms_problems(Terms.of(change.code))
+            + change_problems(code=change.code, original=change.original)
+        )
+    sound = [c for c in changes if not c.problems]
+    new_keys = {(c.code.event_id, text.key(c.code.code)) for c in sound if c.original is None}
+    taken = set(
+        DiscountCode.objects.filter(
+            event_id__in={event for event, _ in new_keys}, code_key__in={key for _, key in new_keys}
+        ).values_list("event_id", "code_key")
+        if new_keys
+        else ()
+    )
+    for change in sound:
+        if change.original is None and (change.code.event_id, text.key(change.code.code)) in taken:
+            change.problems.append(
+                Problem("code", CODE_TAKEN.format(code=change.code.code), "code_taken", Kind.CONFLICT)
+            )
+    kept = {c.code.pk: {t.pk for t in c.tickets} for c in sound if c.code.pk is not None and not c.problems}
+    for change in changes:
+        released = {
+            t.pk for t in change.tickets if t.discount_code_id in kept and t.pk not in kept[t.discount_code_id]
+        }
+        change.problems += tickets_problems(code=change.code, tickets=change.tickets, released=released)
+        change.problems[:] = _unique(change.problems)
+
+
+@transaction.atomic
+def save_changes(changes: list[CodeChange]) -> None:
+    """Create and change many codes, each then carrying exactly its tickets: all or none, in bulk queries.
+
+    Locks the stored codes, then the tickets (primary-key order, as every rule here), checks every change with
+    ``check_changes`` against the locked rows and refuses the whole batch on any problem. A bounded number of
+    queries: inserts and updates in batches, updates grouped by the values they write (a column changed alike on
+    every code, the usual campaign edit, is one UPDATE), tickets detached in one query and attached in batches.
+    """
+    stored_ids = sorted(c.code.pk for c in changes if c.code.pk is not None)
+    stored = {c.pk: c for c in DiscountCode.objects.select_for_update().filter(pk__in=stored_ids).order_by("pk")}
+    locked = {t.pk: t for t in _locked_tickets(t for c in changes for t in c.tickets)}
+    checked = [
+        CodeChange(c.code, [locked[t.pk] for t in c.tickets], stored.get(c.code.pk) if c.code.pk else None)
+        for c in changes
+    ]
+    check_changes(checked)
+    raise_if([p for c in checked for p in c.problems])
+
+    new = [c.code for c in checked if c.original is None]
+    for code in new:
+        _normalize_text(code)
+    DiscountCode.objects.bulk_create(new, batch_size=BATCH_SIZE)
+    if not all(code.pk for code in new):  # a database without RETURNING: read the ids back
+        found = DiscountCode.objects.filter(
+            event_id__in={c.event_id for c in new}, code_key__in={c.code_key for c in new}
+        )
+        ids = {(event_id, key): pk for event_id, key, pk in found.values_list("event_id", "code_key", "pk")}
+        for code in new:
+            code.pk = ids[code.event_id, code.code_key]
+    groups: dict[tuple, list[int]] = {}
+    for change in checked:
+        if change.original is not None:
+            _normalize_text(change.code)
+            written = tuple(
+                (name, getattr(change.code, name))
+                for name in BATCH_FIELDS
+                if getattr(change.code, name) != getattr(change.original, name)
+            )
+            if written:
+                groups.setdefault(written, []).append(change.code.pk)
+    for written, ids in groups.items():
+        for start in range(0, len(ids), BATCH_SIZE):
+            DiscountCode.objects.filter(pk__in=ids[start : start + BATCH_SIZE]).update(**dict(written))
+    _move_tickets(checked)
+
+
+def _move_tickets(changes: list[CodeChange]) -> None:
+    """Give each code exactly its tickets: detach first what no code of the batch keeps, then attach."""
+    wanted = {t.pk: c.code for c in changes for t in c.tickets}
+    stored = [c.code.pk for c in changes if c.original is not None]
+    if stored:
+        Ticket.objects.filter(discount_code__in=stored).exclude(pk__in=wanted).update(discount_code=None)
+    arriving = [t for c in changes for t in c.tickets if t.discount_code_id != c.code.pk]
+    for ticket in arriving:
+        ticket.discount_code = wanted[ticket.pk]
+    Ticket.objects.bulk_update(arriving, ["discount_code"], batch_size=BATCH_SIZE)
 
 
 # Whether a code can be used now (the public check and pricing ask the same question)
@@ -437,9 +589,25 @@ def availability_problems(code: DiscountCode, *, now: datetime, name: str | None
         ]
     if code.valid_till and now >= code.valid_till:
         return [Problem("code", CODE_EXPIRED.format(code=name, when=_when(code.valid_till)), "code_expired")]
-    if code.tickets_number is not None and code.used_count >= code.tickets_number:
+    if remaining_uses(code) == 0:
         return [Problem("code", CODE_USED_UP.format(code=name), "code_used_up")]
     return []
+
+
+def remaining_uses(code: DiscountCode) -> int | None:
+    """How many more tickets the code may discount: its limit less its uses (never below 0); None for no limit.
+
+    ``REMAINING_USES`` is the same figure as a query expression (for annotations); a test holds the two together.
+    """
+    return None if code.tickets_number is None else max(code.tickets_number - code.used_count, 0)
+
+
+# ``remaining_uses`` in SQL. Case, not Greatest alone: PostgreSQL's GREATEST skips a NULL (no limit) and says 0.
+REMAINING_USES = Case(
+    When(tickets_number__isnull=True, then=Value(None)),
+    default=Greatest(F("tickets_number") - F("used_count"), Value(0)),
+    output_field=IntegerField(),
+)
 
 
 def is_published(code: DiscountCode, *, now: datetime) -> bool:

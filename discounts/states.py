@@ -1,7 +1,9 @@
 """Where a code stands in its life (inactive, upcoming, active, expired, used up), for lists and filters.
 
-``state_of`` (one code) and ``filter_state`` (a queryset) answer the same question and are tested against each
-other. "Used up" compares ``used_count`` (kept exact by the order rules) with the limit ``tickets_number``.
+``state_of`` (one code) is ``rules.availability_problems`` read as a state: the one rule of "is this code usable
+now", which the public check and pricing ask too. ``filter_state`` (a queryset) answers the same question in one
+query and is tested against it. "Used up" compares ``used_count`` (kept exact by the order rules) with the limit
+``tickets_number``.
 """
 
 from datetime import datetime
@@ -9,6 +11,7 @@ from datetime import datetime
 from django.db import models
 from django.db.models import F, Q, QuerySet
 
+from . import rules
 from .models import DiscountCode
 
 
@@ -23,16 +26,18 @@ class CodeState(models.TextChoices):
 USED_UP = Q(tickets_number__isnull=False, used_count__gte=F("tickets_number"))
 
 
+# The problem ``rules.availability_problems`` reports, as the state it puts the code in.
+STATE_OF_PROBLEM = {
+    "code_inactive": CodeState.INACTIVE,
+    "code_not_yet_valid": CodeState.UPCOMING,
+    "code_expired": CodeState.EXPIRED,
+    "code_used_up": CodeState.USED_UP,
+}
+
+
 def state_of(code: DiscountCode, now: datetime) -> CodeState:
-    if not code.is_active:
-        return CodeState.INACTIVE
-    if code.valid_from and code.valid_from > now:
-        return CodeState.UPCOMING
-    if code.valid_till and code.valid_till <= now:
-        return CodeState.EXPIRED
-    if code.tickets_number is not None and code.used_count >= code.tickets_number:
-        return CodeState.USED_UP
-    return CodeState.ACTIVE
+    problems = rules.availability_problems(code, now=now)
+    return STATE_OF_PROBLEM[problems[0].code] if problems else CodeState.ACTIVE
 
 
 def filter_state(queryset: QuerySet, state: str, now: datetime) -> QuerySet:

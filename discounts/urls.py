@@ -24,16 +24,11 @@ urlpatterns = [
     ),
     path("events/<id:event_pk>/discount-codes", codes.as_view({"get": "list"}), name="event-discount-codes"),
     path("users/<id:user_pk>/discount-codes", codes.as_view({"get": "list"}), name="user-discount-codes"),
-    # Campaign tools (discounts/campaign_views.py); none of these paths can be a code of the public check below.
+    # Campaign tools (discounts/campaign_views.py; the reports are orders/report_views.py): none of these paths can
+    # be a code of the public check below.
     path(
         "events/<id:event_pk>/code-generations", campaign_views.CodeGenerationView.as_view(), name="code-generations"
     ),
-    path(
-        "events/<id:event_pk>/discount-code-report",
-        campaign_views.EventCodeRankingView.as_view(),
-        name="event-discount-code-report",
-    ),
-    path("discount-codes/<id:pk>/report", campaign_views.CodeReportView.as_view(), name="discount-code-report"),
     path(
         "events/<id:event_pk>/discount-codes/<str:code>",
         views.DiscountCodeCheck.as_view(),

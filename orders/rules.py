@@ -14,7 +14,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import IntegrityError, transaction
-from django.db.models import F, Q, Sum
+from django.db.models import Exists, F, OuterRef, Q, QuerySet, Sum
 
 from discounts import rules as discount_rules
 from discounts.models import DiscountCode
@@ -45,6 +45,7 @@ CODE_DOES_NOT_APPLY = "{code} does not apply to this order."
 IDEMPOTENCY_KEY_REUSED = "This Idempotency-Key was used for another order; use a new key for a new order."
 ALREADY_CANCELLED = "The order is cancelled already."
 ONLY_CANCELLING = "An order's status can only change from placed to cancelled."
+CODE_HAS_ORDERS = "“{code}” is used by placed orders and cannot be deleted; deactivate it instead."
 
 
 @dataclass(frozen=True)
@@ -174,13 +175,9 @@ def _price(
         [LineRequest(tickets[line.ticket_id], line.quantity, line.price) for line in lines],
         currency=event.payment_currency,
         code=code,
-        remaining_uses=remaining_uses(code) if code else None,
+        remaining_uses=discount_rules.remaining_uses(code) if code else None,
         name=name,
     )
-
-
-def remaining_uses(code: DiscountCode) -> int | None:
-    return None if code.tickets_number is None else max(code.tickets_number - code.used_count, 0)
 
 
 def quote(
@@ -396,3 +393,13 @@ def used_count_from_orders(code: DiscountCode) -> int:
 def sold_count_from_orders(ticket: Ticket) -> int:
     total = OrderLine.objects.filter(ticket=ticket, order__status=OrderStatus.PLACED).aggregate(n=Sum("quantity"))["n"]
     return total or 0
+
+
+@discount_rules.guard_deletion
+def codes_with_orders(codes: QuerySet) -> list[Problem]:
+    """A code that placed orders used stays: its orders point at it. Deactivating it stops new uses."""
+    used = codes.filter(Exists(Order.objects.filter(discount_code=OuterRef("pk"), status=OrderStatus.PLACED)))
+    return [
+        Problem(None, CODE_HAS_ORDERS.format(code=code), "code_has_orders", Kind.CONFLICT)
+        for code in used.values_list("code", flat=True)
+    ]

@@ -17,6 +17,8 @@ from eventsite.api.throttling import CODE_LOOKUP_SCOPE, GuardedScopedRateThrottl
 from eventsite.api.views import ResourceViewSet
 from eventsite.errors import Kind, Problem, RuleError
 from eventsite.models import Event
+from tickets.models import Ticket
+from tickets.views import TicketViewSet
 
 from . import rules
 from .models import Order, OrderLine, OrderStatus
@@ -162,3 +164,15 @@ class OrderViewSet(ResourceViewSet):
         serializer.is_valid(raise_exception=True)
         rules.update_order(order, now=timezone.now(), **serializer.validated_data)
         return Response(self.get_serializer(self.get_queryset().get(pk=order.pk)).data)
+
+
+class OrderTicketViewSet(TicketViewSet):
+    """``/v1/orders/{id}/tickets``: the tickets of an order, hidden ones too (the buyer bought them), for its buyer
+    and its event's organizers (others 404; without a login 401)."""
+
+    def get_permissions(self):
+        return [permissions.IsAuthenticated()]
+
+    def base_queryset(self):
+        order = get_object_or_404(Order.objects.visible_to(self.request.user), pk=self.kwargs["order_pk"])
+        return Ticket.objects.filter(order_lines__order=order)

@@ -23,5 +23,4 @@ urlpatterns = [
     ),
     path("events/<id:event_pk>/tickets", tickets.as_view({"get": "list"}), name="event-tickets"),
     path("discount-codes/<id:code_pk>/tickets", tickets.as_view({"get": "list"}), name="discount-code-tickets"),
-    path("orders/<id:order_pk>/tickets", tickets.as_view({"get": "list"}), name="order-tickets"),
 ]

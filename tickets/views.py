@@ -17,7 +17,6 @@ from eventsite.api.permissions import ManagersOnly, ReadPublicWriteManagers
 from eventsite.api.views import RelationshipView, ResourceViewSet
 from eventsite.models import Event
 from eventsite.prepared import PreparedQuery
-from orders.models import Order
 
 from . import rules
 from .filters import TicketFilter
@@ -70,10 +69,8 @@ class TicketViewSet(ResourceViewSet):
 
     def get_permissions(self):
         """A code's tickets and a ticket's code are for the event's organizers: without a login they are a 401
-        (before any look-up), as every endpoint that needs one; the rest of tickets is public to read. An order's
-        tickets are for its buyer and its event's organizers (others 404)."""
-        if "order_pk" in self.kwargs:
-            return [permissions.IsAuthenticated()]
+        (before any look-up), as every endpoint that needs one; the rest of tickets is public to read. (An order's
+        tickets are ``orders.views.OrderTicketViewSet``.)"""
         if self.action == "related_discount_code" or "code_pk" in self.kwargs:
             return [permissions.IsAuthenticated(), *super().get_permissions()]
         return super().get_permissions()
@@ -108,9 +105,6 @@ class TicketViewSet(ResourceViewSet):
         if "code_pk" in self.kwargs:  # first: the look-up also learns the managed events (one query for both)
             self.check_code()
             return code_tickets_of(managed_event_ids(self.request), self.kwargs["code_pk"])
-        if "order_pk" in self.kwargs:  # hidden ones too: the buyer bought them
-            order = get_object_or_404(Order.objects.visible_to(self.request.user), pk=self.kwargs["order_pk"])
-            return Ticket.objects.filter(order_lines__order=order)
         queryset = visible_tickets(self.request)
         if "event_pk" in self.kwargs:
             event = get_object_or_404(Event, pk=self.kwargs["event_pk"])

@@ -8,7 +8,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from discounts import campaigns, rules
+from discounts import csv_format, generation, rules
 from discounts.models import DiscountCode
 from discounts.tests.sales import sales_fixture  # noqa: F401
 from eventsite.tests.factories import UserFactory
@@ -40,7 +40,7 @@ def generation_form(event, **changes):
         "count": 50,
         "prefix": "ADM-",
         "length": 6,
-        "alphabet": campaigns.DEFAULT_ALPHABET,
+        "alphabet": generation.DEFAULT_ALPHABET,
         "used_for": "event",
         "type": "percent",
         "value": "10",
@@ -73,7 +73,7 @@ def test_a_refused_generation_shows_the_rules_message_and_writes_nothing(organiz
     response = organizer_client.post(GENERATE, generation_form(event, alphabet="AB0", value="150"))
     assert response.status_code == 200
     page = response.content.decode()
-    assert campaigns.ALPHABET_LOOK_ALIKES in page
+    assert generation.ALPHABET_LOOK_ALIKES in page
     assert rules.PERCENT_OUT_OF_RANGE in page
     assert not DiscountCode.objects.exists()
 
@@ -102,7 +102,7 @@ def confirm(client, preview):
 
 def test_an_import_shows_a_preview_then_writes_on_confirmation(organizer_client, event, paid_ticket):
     rules.create_code(event=event, code="EARLY", value=Decimal("5"), used_for="ticket", tickets=[paid_ticket])
-    text = campaigns.export_csv(event).replace("EARLY,amount,5.00", "EARLY,amount,7.00")
+    text = csv_format.export_csv(event).replace("EARLY,amount,5.00", "EARLY,amount,7.00")
     text += "NEW1,percent,10.00,event,true,,1,,,,,,\n"
     preview = upload(organizer_client, event, text)
     assert preview.status_code == 200
@@ -121,7 +121,7 @@ def test_an_import_shows_a_preview_then_writes_on_confirmation(organizer_client,
 
 
 def test_bad_rows_are_shown_by_line_and_cannot_be_confirmed(organizer_client, event):
-    text = ",".join(campaigns.COLUMNS) + "\nOK,amount,1,event\nBAD,percent,101,event\nOK2,amount,1,nowhere\n"
+    text = ",".join(csv_format.COLUMNS) + "\nOK,amount,1,event\nBAD,percent,101,event\nOK2,amount,1,nowhere\n"
     preview = upload(organizer_client, event, text)
     page = preview.content.decode()
     assert f"Line 3: {rules.PERCENT_OUT_OF_RANGE}" in page
@@ -135,7 +135,7 @@ def test_bad_rows_are_shown_by_line_and_cannot_be_confirmed(organizer_client, ev
 def test_an_import_is_scoped_to_the_organizers_events(organizer_client, event, other_event):
     page = organizer_client.get(IMPORT).content.decode()
     assert "PyCon Test" in page and "Other Conference" not in page
-    response = upload(organizer_client, other_event, ",".join(campaigns.COLUMNS) + "\nX,amount,1,event\n")
+    response = upload(organizer_client, other_event, ",".join(csv_format.COLUMNS) + "\nX,amount,1,event\n")
     assert "Select a valid choice" in response.content.decode()
     assert not DiscountCode.objects.exists()
 
@@ -144,7 +144,7 @@ def test_the_export_is_the_commands_csv_of_the_organizers_codes(organizer_client
     rules.create_code(event=other_event, code="FOREIGN", value=Decimal("1"), used_for="event")
     response = organizer_client.post(EXPORT, {"format": "0", **export_fields()})
     assert response.status_code == 200, response.content[:500]
-    assert response.content.decode().replace("\r\n", "\n") == campaigns.export_csv(event)
+    assert response.content.decode().replace("\r\n", "\n") == csv_format.export_csv(event)
 
 
 def export_fields():

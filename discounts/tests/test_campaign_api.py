@@ -7,7 +7,8 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from discounts import campaigns, rules
+from discounts import generation as generation_module
+from discounts import rules
 from discounts.models import DiscountCode
 from discounts.tests.sales import place, sales_fixture  # noqa: F401  (the hand-built orders)
 from eventsite.tests.factories import DiscountCodeFactory, UserFactory
@@ -73,7 +74,7 @@ def test_generated_codes_cannot_share_tickets(api, organizer, event, paid_ticket
     assert response.status_code == 422, response.content
     [error] = response.json()["errors"]
     assert error["source"]["pointer"] == "/data/relationships/tickets"
-    assert error["detail"] == campaigns.GENERATED_CODES_SHARE_NO_TICKETS.format(n=3)
+    assert error["detail"] == generation_module.GENERATED_CODES_SHARE_NO_TICKETS.format(n=3)
 
 
 def test_a_generation_needs_the_right_type(api, organizer, event):

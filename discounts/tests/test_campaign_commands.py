@@ -6,7 +6,7 @@ from decimal import Decimal
 import pytest
 from django.core.management import CommandError, call_command
 
-from discounts import campaigns, rules
+from discounts import csv_format, rules
 from discounts.models import DiscountCode
 
 pytestmark = pytest.mark.django_db
@@ -37,7 +37,7 @@ def test_export_and_import_commands_round_trip_a_file(event, paid_ticket, tmp_pa
     rules.create_code(event=event, code="EARLY", value=Decimal("5"), used_for="ticket", tickets=[paid_ticket])
     path = tmp_path / "codes.csv"
     run("export_codes", event.identifier, str(path))
-    assert path.read_text() == campaigns.export_csv(event)
+    assert path.read_text() == csv_format.export_csv(event)
     assert run("export_codes", event.identifier) == path.read_text()
     assert "Created 0, updated 0, 1 unchanged." in run("import_codes", event.identifier, str(path))
     path.write_text(path.read_text() + "NEW,percent,10.00,event,true,,1,,,,,,\n")
@@ -50,7 +50,9 @@ def test_export_and_import_commands_round_trip_a_file(event, paid_ticket, tmp_pa
 
 def test_import_command_lists_bad_lines_and_imports_nothing(event, tmp_path):
     path = tmp_path / "codes.csv"
-    path.write_text(",".join(campaigns.COLUMNS) + "\nOK,amount,1,event\nBAD,amount,-1,event\nOK2,amount,1,somewhere\n")
+    path.write_text(
+        ",".join(csv_format.COLUMNS) + "\nOK,amount,1,event\nBAD,amount,-1,event\nOK2,amount,1,somewhere\n"
+    )
     with pytest.raises(CommandError) as refused:
         run("import_codes", event.identifier, str(path))
     assert str(refused.value).splitlines() == [

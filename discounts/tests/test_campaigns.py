@@ -8,7 +8,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from discounts import campaigns, rules
+from discounts import csv_format, generation, imports, rules
 from discounts.models import DiscountCode, UsedFor
 from eventsite.errors import RuleError
 from eventsite.tests.factories import DiscountCodeFactory, TicketFactory
@@ -29,7 +29,7 @@ def codes_of(problems):
 def test_ten_thousand_codes_are_generated_unique_in_one_transaction_with_bulk_inserts(event):
     DiscountCodeFactory(event=event, code="SPRING-ABCDEFGH")
     with CaptureQueriesContext(connection) as ctx:
-        codes = campaigns.generate_codes(event=event, count=10_000, prefix="SPRING-", length=8, **TERMS)
+        codes = generation.generate_codes(event=event, count=10_000, prefix="SPRING-", length=8, **TERMS)
     assert len(codes) == 10_000
     stored = list(DiscountCode.objects.filter(event=event, code__startswith="SPRING-").values_list("code", flat=True))
     assert len(stored) == 10_001
@@ -56,7 +56,7 @@ def test_a_failure_during_generation_writes_nothing(event):
             raise RuntimeError("disk full")
 
     with pytest.raises(RuntimeError):
-        campaigns.generate_codes(event=event, count=5000, progress=failing_progress, **TERMS)
+        generation.generate_codes(event=event, count=5000, progress=failing_progress, **TERMS)
     assert calls == [1000, 2000, 3000]
     assert not DiscountCode.objects.filter(event=event).exists()
 
@@ -67,10 +67,10 @@ def test_generation_avoids_the_events_codes_whatever_their_case(event):
         text = f"{i:04b}".replace("0", "a").replace("1", "b")
         if text != "abba":
             DiscountCodeFactory(event=event, code=f"x{text}")
-    [code] = campaigns.generate_codes(event=event, count=1, prefix="X", length=4, alphabet="AB", **TERMS)
+    [code] = generation.generate_codes(event=event, count=1, prefix="X", length=4, alphabet="AB", **TERMS)
     assert code.code == "XABBA"
     with pytest.raises(RuleError) as refused:
-        campaigns.generate_codes(event=event, count=1, prefix="X", length=4, alphabet="AB", **TERMS)
+        generation.generate_codes(event=event, count=1, prefix="X", length=4, alphabet="AB", **TERMS)
     assert codes_of(refused.value.problems) == ["space_too_small"]
 
 
@@ -92,30 +92,30 @@ def test_generation_avoids_the_events_codes_whatever_their_case(event):
 def test_a_bad_generation_is_refused_with_the_rules_messages_and_writes_nothing(event, kwargs, field, code):
     arguments = {"count": 10} | TERMS | kwargs
     with pytest.raises(RuleError) as refused:
-        campaigns.generate_codes(event=event, **arguments)
+        generation.generate_codes(event=event, **arguments)
     assert (refused.value.problems[0].field, refused.value.problems[0].code) == (field, code)
     assert not DiscountCode.objects.exists()
 
 
 def test_many_generated_codes_cannot_share_tickets(event, paid_ticket):
     with pytest.raises(RuleError) as refused:
-        campaigns.generate_codes(event=event, count=5, tickets=[paid_ticket], **(TERMS | {"used_for": "ticket"}))
+        generation.generate_codes(event=event, count=5, tickets=[paid_ticket], **(TERMS | {"used_for": "ticket"}))
     [problem] = refused.value.problems
-    assert problem.message == campaigns.GENERATED_CODES_SHARE_NO_TICKETS.format(n=5)
+    assert problem.message == generation.GENERATED_CODES_SHARE_NO_TICKETS.format(n=5)
     assert not DiscountCode.objects.exists()
 
 
 def test_one_generated_code_takes_tickets_through_the_rules(event, paid_ticket, free_ticket):
     terms = {"type": "amount", "value": Decimal("5"), "used_for": UsedFor.TICKET}
-    [code] = campaigns.generate_codes(event=event, count=1, tickets=[paid_ticket], **terms)
+    [code] = generation.generate_codes(event=event, count=1, tickets=[paid_ticket], **terms)
     assert list(code.tickets.all()) == [paid_ticket]
     with pytest.raises(RuleError) as refused:
-        campaigns.generate_codes(event=event, count=1, tickets=[free_ticket], **terms)
+        generation.generate_codes(event=event, count=1, tickets=[free_ticket], **terms)
     assert refused.value.messages == [rules.FREE_TICKET.format(ticket="Community")]
 
 
 def test_generated_codes_default_to_the_events_end_like_one_code(event):
-    codes = campaigns.generate_codes(event=event, count=3, **TERMS)
+    codes = generation.generate_codes(event=event, count=3, **TERMS)
     assert {c.valid_till for c in DiscountCode.objects.filter(pk__in=[c.pk for c in codes])} == {event.ends_at}
 
 
@@ -140,39 +140,39 @@ def campaign(event, paid_ticket, second_paid_ticket):
 
 
 def test_export_then_import_is_identical_and_the_second_import_changes_nothing(event, campaign):
-    exported = campaigns.export_csv(event)
-    assert exported.splitlines()[0] == ",".join(campaigns.COLUMNS)
+    exported = csv_format.export_csv(event)
+    assert exported.splitlines()[0] == ",".join(csv_format.COLUMNS)
     assert "EARLY,amount,10.00,ticket,true,50,1,4," in exported
     assert "Early bird|Student" in exported
 
-    summary = campaigns.import_codes(event=event, table=campaigns.read_csv(exported))
-    assert summary == campaigns.ImportSummary(created=0, updated=0, unchanged=2)
-    assert campaigns.export_csv(event) == exported
+    summary = imports.import_codes(event=event, table=csv_format.read_csv(exported))
+    assert summary == imports.ImportSummary(created=0, updated=0, unchanged=2)
+    assert csv_format.export_csv(event) == exported
 
     # Into an empty event of the same tickets: export → import → export is the same file (except used counts).
     DiscountCode.objects.filter(event=event).update(used_count=0)
     Ticket.objects.update(discount_code=None)
     DiscountCode.objects.filter(event=event).delete()
-    first = campaigns.import_codes(event=event, table=campaigns.read_csv(exported))
-    assert first == campaigns.ImportSummary(created=2, updated=0, unchanged=0)
-    assert campaigns.export_csv(event) == exported
+    first = imports.import_codes(event=event, table=csv_format.read_csv(exported))
+    assert first == imports.ImportSummary(created=2, updated=0, unchanged=0)
+    assert csv_format.export_csv(event) == exported
     with CaptureQueriesContext(connection) as ctx:
-        second = campaigns.import_codes(event=event, table=campaigns.read_csv(exported))
-    assert second == campaigns.ImportSummary(created=0, updated=0, unchanged=2)
+        second = imports.import_codes(event=event, table=csv_format.read_csv(exported))
+    assert second == imports.ImportSummary(created=0, updated=0, unchanged=2)
     assert not [q for q in ctx.captured_queries if q["sql"].startswith(("INSERT", "UPDATE", "DELETE"))]
 
 
 def test_an_import_updates_terms_and_moves_tickets_between_codes_of_the_file(event, campaign, paid_ticket):
     early, _ = campaign
     other = rules.create_code(event=event, code="OTHER", type="amount", value=Decimal("1"), used_for="ticket")
-    text = campaigns.export_csv(event)
+    text = csv_format.export_csv(event)
     text = text.replace("EARLY,amount,10.00", "early,amount,7.50").replace("Early bird|Student", "Student")
     text = text.replace("OTHER,amount,1.00,ticket,true,,1,,", "OTHER,amount,1.00,ticket,false,,1,,")
     text = text.replace(",https://pycon.test/early,Student,0", ",https://pycon.test/early,Student,999")
     lines = text.splitlines()
     lines = [line.replace(",,0", ",Early bird,0") if line.startswith("OTHER") else line for line in lines]
-    summary = campaigns.import_codes(event=event, table=campaigns.read_csv("\n".join(lines)))
-    assert summary == campaigns.ImportSummary(created=0, updated=2, unchanged=1)
+    summary = imports.import_codes(event=event, table=csv_format.read_csv("\n".join(lines)))
+    assert summary == imports.ImportSummary(created=0, updated=2, unchanged=1)
     early.refresh_from_db()
     other.refresh_from_db()
     assert (early.code, early.value, early.used_count) == ("EARLY", Decimal("7.50"), 0)  # used_count is ignored
@@ -198,57 +198,90 @@ GOOD6,amount,5.00,ticket,true,3,1,4,,,,
 def test_bad_rows_are_refused_by_line_with_the_rules_messages_and_nothing_is_written(
     event, campaign, paid_ticket, free_ticket
 ):
-    before = campaigns.export_csv(event)
-    with pytest.raises(campaigns.ImportRefused) as refused:
-        campaigns.import_codes(event=event, table=campaigns.read_csv(BAD))
+    before = csv_format.export_csv(event)
+    with pytest.raises(imports.ImportRefused) as refused:
+        imports.import_codes(event=event, table=csv_format.read_csv(BAD))
     messages = refused.value.messages
     assert messages == [
         f"Line 3: {rules.CODE_WHITESPACE}",
         f"Line 4: {rules.PERCENT_OUT_OF_RANGE}",
         f"Line 5: {rules.USED_FOR_FIXED}",
-        f"Line 6: {campaigns.NOT_A_NUMBER.format(value='abc')}",
-        f"Line 6: {campaigns.NOT_YES_OR_NO.format(value='maybe')}",
-        f"Line 6: {campaigns.NOT_A_MOMENT.format(value='2027-01-01')}",
-        f"Line 7: {campaigns.CODE_TWICE_IN_FILE.format(code='good1', line=2)}",
-        f"Line 8: {campaigns.UNKNOWN_TICKET.format(name='Nope')}",
+        f"Line 6: {csv_format.NOT_A_NUMBER.format(value='abc')}",
+        f"Line 6: {csv_format.NOT_YES_OR_NO.format(value='maybe')}",
+        f"Line 6: {csv_format.NOT_A_MOMENT.format(value='2027-01-01')}",
+        f"Line 7: {imports.CODE_TWICE_IN_FILE.format(code='good1', line=2)}",
+        f"Line 8: {imports.UNKNOWN_TICKET.format(name='Nope')}",
         f"Line 8: {rules.TICKET_HAS_OTHER_CODE.format(ticket='Early bird', other='EARLY')}",
         f"Line 9: {rules.FREE_TICKET.format(ticket='Community')}",
         f"Line 10: {rules.TICKETS_NUMBER_BELOW_MAX}",
     ]
-    assert campaigns.export_csv(event) == before
+    assert csv_format.export_csv(event) == before
     assert not DiscountCode.objects.filter(code__startswith="GOOD").exists()
 
 
 def test_a_file_without_the_needed_columns_is_refused_on_line_1(event):
-    with pytest.raises(campaigns.ImportRefused) as refused:
-        campaigns.import_codes(event=event, table=campaigns.read_csv("code,value\nA,1\n"))
-    assert refused.value.messages == ["Line 1: " + campaigns.MISSING_COLUMNS.format(columns="discount_type, used_for")]
+    with pytest.raises(imports.ImportRefused) as refused:
+        imports.import_codes(event=event, table=csv_format.read_csv("code,value\nA,1\n"))
+    assert refused.value.messages == ["Line 1: " + imports.MISSING_COLUMNS.format(columns="discount_type, used_for")]
 
 
 def test_a_limit_below_the_uses_is_refused(event, campaign):
     early, _ = campaign
     DiscountCode.objects.filter(pk=early.pk).update(used_count=10)
-    text = campaigns.export_csv(event).replace("ticket,true,50,1,4", "ticket,true,5,1,4")
-    with pytest.raises(campaigns.ImportRefused) as refused:
-        campaigns.import_codes(event=event, table=campaigns.read_csv(text))
+    text = csv_format.export_csv(event).replace("ticket,true,50,1,4", "ticket,true,5,1,4")
+    with pytest.raises(imports.ImportRefused) as refused:
+        imports.import_codes(event=event, table=csv_format.read_csv(text))
     assert refused.value.messages == ["Line 2: " + rules.LIMIT_BELOW_USED.format(code="EARLY", n=10)]
 
 
 def test_an_import_refused_midway_by_the_database_writes_nothing(event, campaign):
-    text = campaigns.export_csv(event) + "NEW1,amount,1.00,event,true,,1,,,,,,\n"
+    text = csv_format.export_csv(event) + "NEW1,amount,1.00,event,true,,1,,,,,,\n"
     text = text.replace("EARLY,amount,10.00", "EARLY,amount,9.00")
     with (
         mock.patch.object(Ticket.objects, "filter", side_effect=RuntimeError("lost connection")),
         pytest.raises(RuntimeError),
     ):
-        campaigns.import_codes(event=event, table=campaigns.read_csv(text))
+        imports.import_codes(event=event, table=csv_format.read_csv(text))
     assert not DiscountCode.objects.filter(code="NEW1").exists()
     assert DiscountCode.objects.get(code="EARLY").value == Decimal("10.00")
 
 
 def test_tickets_of_the_event_only(event, other_event, campaign):
     TicketFactory(event=other_event, name="Elsewhere")
-    text = campaigns.export_csv(event) + "NEW1,amount,1.00,ticket,true,,1,,,,,Elsewhere,\n"
-    with pytest.raises(campaigns.ImportRefused) as refused:
-        campaigns.import_codes(event=event, table=campaigns.read_csv(text))
-    assert refused.value.messages == ["Line 4: " + campaigns.UNKNOWN_TICKET.format(name="Elsewhere")]
+    text = csv_format.export_csv(event) + "NEW1,amount,1.00,ticket,true,,1,,,,,Elsewhere,\n"
+    with pytest.raises(imports.ImportRefused) as refused:
+        imports.import_codes(event=event, table=csv_format.read_csv(text))
+    assert refused.value.messages == ["Line 4: " + imports.UNKNOWN_TICKET.format(name="Elsewhere")]
+
+
+def bulk_file(codes: int, ticket_codes: int, *, value: str, tickets: list) -> str:
+    """``codes`` event codes and ``ticket_codes`` ticket codes, each of those with one ticket of ``tickets``."""
+    lines = [",".join(csv_format.COLUMNS[:-1])]
+    lines += [f"BULK{i},amount,{value},event,true,,1,,,,," for i in range(codes)]
+    lines += [f"TICK{i},amount,{value},ticket,true,,1,,,,,{tickets[i].name}" for i in range(ticket_codes)]
+    return "\n".join(lines) + "\n"
+
+
+def import_queries(event, text) -> tuple[int, int]:
+    """(INSERT statements, every other statement) of one import."""
+    with CaptureQueriesContext(connection) as ctx:
+        imports.import_codes(event=event, table=csv_format.read_csv(text))
+    inserts = sum(1 for q in ctx.captured_queries if q["sql"].startswith("INSERT"))
+    return inserts, len(ctx.captured_queries) - inserts
+
+
+def test_an_import_costs_as_many_queries_for_a_thousand_rows_as_for_ten(event):
+    """Plan and write in bulk through the rules: only the insert batches grow with the file."""
+    tickets = [TicketFactory(event=event) for _ in range(42)]
+    few_tickets, many_tickets = tickets[:2], tickets[2:]
+    created_small = import_queries(event, bulk_file(10, 2, value="5.00", tickets=few_tickets))
+    created_large = import_queries(event, bulk_file(1000, 40, value="5.00", tickets=few_tickets + many_tickets))
+    assert created_small[1] == created_large[1]
+    per_batch = 999 // len(DiscountCode._meta.concrete_fields) if connection.vendor == "sqlite" else 1000
+    assert created_large[0] <= math.ceil(1038 / per_batch) + 1
+    # Every code changed alike (the usual campaign edit) and every ticket code given another ticket.
+    moved = many_tickets[::-1] + few_tickets
+    updated_large = import_queries(event, bulk_file(1000, 40, value="6.00", tickets=moved))
+    assert updated_large == (0, created_large[1] + 2)  # one UPDATE of the codes, one of the tickets
+    assert set(DiscountCode.objects.filter(event=event).values_list("value", flat=True)) == {Decimal("6.00")}
+    assert DiscountCode.objects.get(event=event, code="TICK0").tickets.get() == moved[0]

@@ -15,7 +15,7 @@ from django.db import IntegrityError, transaction
 from django.test import Client
 from django.urls import reverse
 
-from discounts import campaigns, rules, text
+from discounts import csv_format, generation, imports, rules, text
 from discounts.models import DiscountCode
 from eventsite.errors import RuleError
 from eventsite.tests.factories import DiscountCodeFactory
@@ -371,25 +371,27 @@ def test_the_order_admin_finds_orders_by_their_code_however_it_is_written(
 
 
 def table(*rows):
-    return campaigns.read_csv(",".join(campaigns.COLUMNS) + "\n" + "".join(f"{row},amount,1,event\n" for row in rows))
+    return csv_format.read_csv(
+        ",".join(csv_format.COLUMNS) + "\n" + "".join(f"{row},amount,1,event\n" for row in rows)
+    )
 
 
 def test_an_import_refuses_text_that_is_not_plain_by_line(event):
-    with pytest.raises(campaigns.ImportRefused) as refused:
-        campaigns.import_codes(event=event, table=table("OK", "SECRET\u200bX", "SECRET\u0410X"))
+    with pytest.raises(imports.ImportRefused) as refused:
+        imports.import_codes(event=event, table=table("OK", "SECRET\u200bX", "SECRET\u0410X"))
     [invisible, mixed] = rules.code_text_problems("SECRET\u200bX") + rules.code_text_problems("SECRET\u0410X")
     assert refused.value.messages == [f"Line 3: {invisible.message}", f"Line 4: {mixed.message}"]
     assert not DiscountCode.objects.exists()
 
 
 def test_an_import_sees_two_writings_of_one_code_in_a_file(event):
-    with pytest.raises(campaigns.ImportRefused) as refused:
-        campaigns.import_codes(event=event, table=table("ÄBC", "äbc"))
-    assert refused.value.messages == [f"Line 3: {campaigns.CODE_TWICE_IN_FILE.format(code='äbc', line=2)}"]
+    with pytest.raises(imports.ImportRefused) as refused:
+        imports.import_codes(event=event, table=table("ÄBC", "äbc"))
+    assert refused.value.messages == [f"Line 3: {imports.CODE_TWICE_IN_FILE.format(code='äbc', line=2)}"]
 
 
 def test_an_import_matches_a_stored_code_however_the_file_writes_it(event, umlaut, early):
-    summary = campaigns.import_codes(event=event, table=table("äbc", "\uff45\uff41\uff52\uff4c\uff59", "ÉTÉ"))
+    summary = imports.import_codes(event=event, table=table("äbc", "\uff45\uff41\uff52\uff4c\uff59", "ÉTÉ"))
     assert (summary.created, summary.updated) == (1, 2)
     assert sorted(DiscountCode.objects.values_list("code", flat=True)) == ["EARLY", "ÄBC", "ÉTÉ"]
     assert DiscountCode.objects.get(code="ÄBC").value == Decimal("1.00")
@@ -397,7 +399,7 @@ def test_an_import_matches_a_stored_code_however_the_file_writes_it(event, umlau
 
 def test_the_import_command_refuses_text_that_is_not_plain(event, tmp_path):
     path = tmp_path / "codes.csv"
-    path.write_text(",".join(campaigns.COLUMNS) + "\nSE\u202eCRET,amount,1,event\n", encoding="utf-8")
+    path.write_text(",".join(csv_format.COLUMNS) + "\nSE\u202eCRET,amount,1,event\n", encoding="utf-8")
     with pytest.raises(CommandError) as refused:
         call_command("import_codes", event.identifier, str(path), stdout=io.StringIO())
     [problem] = rules.code_text_problems("SE\u202eCRET")
@@ -421,13 +423,13 @@ TERMS = {"type": "amount", "value": Decimal("5"), "used_for": "event"}
 )
 def test_a_generation_is_refused_text_that_is_not_plain(event, options, field, problem):
     with pytest.raises(RuleError) as refused:
-        campaigns.generate_codes(event=event, count=10, length=6, **(TERMS | options))
+        generation.generate_codes(event=event, count=10, length=6, **(TERMS | options))
     assert [(p.field, p.code) for p in refused.value.problems] == [(field, problem)]
     assert not DiscountCode.objects.exists()
 
 
 def test_generation_normalises_its_prefix_and_alphabet(event):
-    codes = campaigns.generate_codes(event=event, count=20, prefix="\uff33\uff2f\uff2d-", alphabet="äöü", **TERMS)
+    codes = generation.generate_codes(event=event, count=20, prefix="\uff33\uff2f\uff2d-", alphabet="äöü", **TERMS)
     assert all(c.code.startswith("SOM-") and set(c.code[4:]) <= set("ÄÖÜ") for c in codes)
     assert all(c.code_key == text.key(c.code) for c in DiscountCode.objects.all())
 
@@ -436,9 +438,9 @@ def test_generation_counts_codes_taken_in_any_letter_case(event):
     # X + 4 of "ÄÖ": 16 codes in all; one is taken in lower case, so 16 more cannot be drawn, 15 can.
     rules.create_code(event=event, code="xääää", **TERMS)
     with pytest.raises(RuleError) as refused:
-        campaigns.generate_codes(event=event, count=16, prefix="X", length=4, alphabet="ÄÖ", **TERMS)
+        generation.generate_codes(event=event, count=16, prefix="X", length=4, alphabet="ÄÖ", **TERMS)
     assert [p.code for p in refused.value.problems] == ["space_too_small"]
-    codes = campaigns.generate_codes(event=event, count=15, prefix="X", length=4, alphabet="ÄÖ", **TERMS)
+    codes = generation.generate_codes(event=event, count=15, prefix="X", length=4, alphabet="ÄÖ", **TERMS)
     assert "xääää" not in {c.code_key for c in codes}
     assert DiscountCode.objects.count() == 16
 

@@ -7,8 +7,9 @@ from itertools import product
 import pytest
 from rest_framework.test import APIClient
 
-from discounts import reports, rules
+from discounts import rules
 from eventsite.tests.factories import DiscountCodeFactory, TicketFactory
+from orders import reports
 from tickets.models import Ticket, TicketType
 
 pytestmark = pytest.mark.django_db

@@ -11,7 +11,7 @@ import pytest
 from django.core.management import call_command
 from django.urls import reverse
 
-from discounts import campaigns, rules
+from discounts import csv_format, imports, rules
 from eventsite.rules import spreadsheet_safe, spreadsheet_text
 from eventsite.tests.factories import TicketFactory
 
@@ -77,12 +77,12 @@ def test_the_admin_export_writes_no_formula(client, organizer, event, hostile):
     assert response.status_code == 200
     text = response.content.decode().replace("\r\n", "\n")
     assert_neutralised(text)
-    assert text == campaigns.export_csv(event)  # the same file as the command's
+    assert text == csv_format.export_csv(event)  # the same file as the command's
 
 
 @pytest.mark.django_db
 def test_an_exported_file_imports_back_unchanged(event, hostile):
-    exported = campaigns.export_csv(event)
-    summary = campaigns.import_codes(event=event, table=campaigns.read_csv(exported))
+    exported = csv_format.export_csv(event)
+    summary = imports.import_codes(event=event, table=csv_format.read_csv(exported))
     assert (summary.created, summary.updated, summary.unchanged) == (0, 0, 2)
     assert sorted(hostile.tickets.values_list("name", flat=True)) == sorted([HYPERLINK, "-2+3"])

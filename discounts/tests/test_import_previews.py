@@ -18,7 +18,7 @@ from django.test import Client
 from django.urls import reverse
 from import_export.admin import ImportMixin
 
-from discounts import campaigns, import_previews
+from discounts import csv_format, import_previews, imports
 from discounts.admin_campaigns import FILE_TOO_LARGE, CampaignImportExportMixin
 from discounts.models import DiscountCode
 
@@ -26,7 +26,7 @@ pytestmark = pytest.mark.django_db
 
 IMPORT = reverse("admin:discounts_discountcode_import")
 PROCESS_IMPORT = reverse("admin:discounts_discountcode_process_import")
-HEADER = ",".join(campaigns.COLUMNS)
+HEADER = ",".join(csv_format.COLUMNS)
 
 
 def logged_in(user) -> Client:
@@ -176,7 +176,7 @@ def test_a_request_body_larger_than_any_upload_is_refused_before_it_is_read(orga
 
 
 def test_a_file_with_too_many_rows_is_refused(organizer, event, monkeypatch):
-    monkeypatch.setattr(campaigns, "MAX_IMPORTED_ROWS", 2)
+    monkeypatch.setattr(imports, "MAX_IMPORTED_ROWS", 2)
     rows = "".join(f"ROW{i},amount,5.00,event,true,,1,,,,,,\n" for i in range(3))
     client = logged_in(organizer)
     response = client.post(
@@ -187,7 +187,7 @@ def test_a_file_with_too_many_rows_is_refused(organizer, event, monkeypatch):
             "import_file": SimpleUploadedFile("codes.csv", (HEADER + "\n" + rows).encode()),
         },
     )
-    assert campaigns.TOO_MANY_ROWS.format(max=2) in response.content.decode()
+    assert imports.TOO_MANY_ROWS.format(max=2) in response.content.decode()
     assert response.context.get("confirm_form") is None
 
 

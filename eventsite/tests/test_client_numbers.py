@@ -110,9 +110,9 @@ ROUTES = {
 }
 #: Serializers that only describe responses to the schema, or take no number.
 NOT_REQUESTS = {
-    "discounts.campaign_views.CodeReportSerializer",
-    "discounts.campaign_views.TicketFiguresSerializer",
-    "discounts.campaign_views.DayUsesSerializer",
+    "orders.report_views.CodeReportSerializer",
+    "orders.report_views.TicketFiguresSerializer",
+    "orders.report_views.DayUsesSerializer",
     "orders.serializers.LineSerializer",  # the lines of orders and quotes, reached through them
     "discounts.serializers.PublicDiscountCodeSerializer",  # the public check answers GET only
 }

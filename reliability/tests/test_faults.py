@@ -22,8 +22,8 @@ import redis
 from django.db import connection
 
 from eventsite.tests.server import gunicorn
+from orders.invariants import violations
 from reliability import figures, soak
-from reliability.invariants import violations
 from reliability.seed import build_world
 
 pytestmark = [pytest.mark.reliability, pytest.mark.postgres, pytest.mark.django_db(transaction=True)]

@@ -5,7 +5,7 @@ from django.core.management import CommandError, call_command
 
 from discounts.models import DiscountCode
 from eventsite.tests.factories import DiscountCodeFactory
-from reliability.invariants import violations
+from orders.invariants import violations
 from reliability.seed import build_world
 from tickets.models import Ticket
 

@@ -7,9 +7,9 @@ from django.contrib.admin.models import LogEntry
 from django.urls import reverse
 
 from discounts import rules
+from discounts.admin_tickets import NO_CODE_TO_OFFER, NOTHING_TO_DETACH
 from discounts.models import DiscountCode
 from eventsite.tests.factories import DiscountCodeFactory, UserFactory
-from tickets.admin import NO_CODE_TO_OFFER, NOTHING_TO_DETACH
 from tickets.models import Ticket
 
 pytestmark = pytest.mark.django_db

@@ -4,7 +4,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand
 
-from discounts import campaigns
+from discounts import csv_format
 
 from ._event import find_event
 
@@ -17,7 +17,7 @@ class Command(BaseCommand):
         parser.add_argument("file", nargs="?", help="where to write (default: standard output)")
 
     def handle(self, *args, event, file=None, **options):
-        text = campaigns.export_csv(find_event(event))
+        text = csv_format.export_csv(find_event(event))
         if file:
             Path(file).write_text(text, encoding="utf-8")
             self.stderr.write(f"Wrote {text.count(chr(10)) - 1} codes to {file}.")

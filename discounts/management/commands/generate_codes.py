@@ -5,7 +5,7 @@ from decimal import Decimal
 
 from django.core.management.base import BaseCommand
 
-from discounts import campaigns
+from discounts import generation
 from discounts.models import DiscountType, UsedFor
 from eventsite.errors import RuleError
 
@@ -19,8 +19,8 @@ class Command(BaseCommand):
         parser.add_argument("event", help="the event's identifier or id")
         parser.add_argument("count", type=int)
         parser.add_argument("--prefix", default="")
-        parser.add_argument("--length", type=int, default=campaigns.DEFAULT_LENGTH)
-        parser.add_argument("--alphabet", default=campaigns.DEFAULT_ALPHABET)
+        parser.add_argument("--length", type=int, default=generation.DEFAULT_LENGTH)
+        parser.add_argument("--alphabet", default=generation.DEFAULT_ALPHABET)
         parser.add_argument("--type", dest="discount_type", choices=DiscountType.values, default=DiscountType.AMOUNT)
         parser.add_argument("--value", type=Decimal, required=True)
         parser.add_argument("--used-for", choices=UsedFor.values, default=UsedFor.EVENT)
@@ -36,11 +36,11 @@ class Command(BaseCommand):
 
         def progress(done, total):
             if not o["print"]:
-                self.stdout.write("\r" + campaigns.text_progress_bar(done, total), ending="")
+                self.stdout.write("\r" + generation.text_progress_bar(done, total), ending="")
                 self.stdout.flush()
 
         try:
-            codes = campaigns.generate_codes(
+            codes = generation.generate_codes(
                 event=event,
                 count=o["count"],
                 prefix=o["prefix"],

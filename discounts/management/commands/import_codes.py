@@ -4,7 +4,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from discounts import campaigns
+from discounts import csv_format, imports
 
 from ._event import find_event
 
@@ -22,19 +22,19 @@ class Command(BaseCommand):
 
     def handle(self, *args, event, file, dry_run=False, **options):
         event = find_event(event)
-        table = campaigns.read_csv(Path(file).read_bytes())
+        table = csv_format.read_csv(Path(file).read_bytes())
         if dry_run:
-            plan = campaigns.plan_import(event=event, table=table)
+            plan = imports.plan_import(event=event, table=table)
             if not plan.is_valid:
-                raise CommandError(campaigns.ImportRefused(plan).messages_text())
+                raise CommandError(imports.ImportRefused(plan).messages_text())
             self.stdout.write(
-                f"Would create {plan.count(campaigns.Action.NEW)}, update {plan.count(campaigns.Action.UPDATE)}, "
-                f"leave {plan.count(campaigns.Action.UNCHANGED)} unchanged."
+                f"Would create {plan.count(imports.Action.NEW)}, update {plan.count(imports.Action.UPDATE)}, "
+                f"leave {plan.count(imports.Action.UNCHANGED)} unchanged."
             )
             return
         try:
-            summary = campaigns.import_codes(event=event, table=table)
-        except campaigns.ImportRefused as error:
+            summary = imports.import_codes(event=event, table=table)
+        except imports.ImportRefused as error:
             raise CommandError(error.messages_text()) from error
         self.stdout.write(
             self.style.SUCCESS(f"Created {summary.created}, updated {summary.updated}, {summary.unchanged} unchanged.")

@@ -1,5 +1,7 @@
 """The invariants of the whole database, checked in a few aggregate queries (``manage.py check_invariants``).
 
+Production code, in orders because they span tickets, codes and orders; the reliability suite asks them too.
+
 - no ticket sold beyond its quantity, and every ticket's ``sold_count`` equal to a recount from placed orders;
 - no code used beyond its ``tickets_number``, and every code's ``used_count`` equal to a recount from orders;
 - every ticket's code belongs to the ticket's event;
@@ -10,8 +12,9 @@ from django.db.models import F, IntegerField, OuterRef, Q, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 
 from discounts.models import DiscountCode
-from orders.models import Order, OrderLine, OrderStatus
 from tickets.models import Ticket
+
+from .models import Order, OrderLine, OrderStatus
 
 
 def _sum(queryset, field):

@@ -13,6 +13,8 @@ from discounts import rules as discount_rules
 from discounts.models import DiscountCode, DiscountType, UsedFor
 from eventsite import rules as event_rules
 from eventsite.models import Event, User
+from orders.models import Order
+from orders.rules import LineInput, place_order
 from tickets import rules as ticket_rules
 from tickets.models import Ticket, TicketType
 
@@ -107,9 +109,6 @@ DEMO_ORDERS = [  # (days ago, [(ticket, quantity)])
 
 
 def demo_orders(event, tickets):
-    from orders.models import Order
-    from orders.rules import LineInput, place_order
-
     code = DiscountCode.objects.filter(event=event).with_code("EARLY10").first()
     if code is None or Order.objects.filter(discount_code=code).exists():
         return

@@ -4,7 +4,7 @@ What counts:
 
 - Only **placed** orders (a cancelled order gave nothing and used nothing; cancelling frees its uses).
 - **uses**: tickets sold with the code's discount, the sum of the lines' ``discounted_quantity`` (the same
-  number ``used_count`` keeps); **remaining**: ``tickets_number - used_count``, or None for no limit.
+  number ``used_count`` keeps); **remaining**: ``rules.remaining_uses`` (``REMAINING_USES`` in a query).
 - **discount given**: the sum of the lines' ``discount``.
 - **revenue**: what the orders that used the code took in after the discount, i.e. the sum of the totals of all
   their lines (the whole orders, also tickets bought alongside without the discount). Per ticket, the revenue
@@ -20,10 +20,10 @@ from decimal import Decimal
 from django.db.models import Count, F, Q, Sum, Value
 from django.db.models.functions import Coalesce, TruncDate
 
-from orders.models import OrderLine, OrderStatus
+from discounts import rules
+from discounts.models import DiscountCode
 
-from . import rules
-from .models import DiscountCode
+from .models import OrderLine, OrderStatus
 
 ZERO = Decimal("0.00")
 
@@ -95,7 +95,7 @@ def code_report(code: DiscountCode) -> CodeReport:
     return CodeReport(
         code=code,
         uses=sum(r.uses for r in rows.values()),
-        remaining=None if code.tickets_number is None else max(code.tickets_number - code.used_count, 0),
+        remaining=rules.remaining_uses(code),
         orders=sum(d["orders"] for d in per_day),
         discount=sum((r.discount for r in rows.values()), ZERO),
         revenue=sum((r.revenue for r in rows.values()), ZERO),
@@ -107,7 +107,8 @@ def code_report(code: DiscountCode) -> CodeReport:
 def ranked_codes(event_id: int):
     """The event's codes ranked by use (most first, then by code), each annotated with its figures.
 
-    One query (a page of it, plus COUNT when paginated): ``uses``, ``discount_given``, ``revenue``, ``orders``.
+    One query (a page of it, plus COUNT when paginated): ``uses``, ``discount_given``, ``revenue``,
+    ``order_count``, ``remaining``.
     """
     placed = Q(orders__status=OrderStatus.PLACED)
     return (
@@ -117,6 +118,7 @@ def ranked_codes(event_id: int):
             discount_given=Coalesce(Sum("orders__lines__discount", filter=placed), Value(ZERO)),
             revenue=Coalesce(Sum("orders__lines__total", filter=placed), Value(ZERO)),
             order_count=Count("orders", filter=placed, distinct=True),
+            remaining=rules.REMAINING_USES,
         )
         .order_by(F("uses").desc(), "code", "pk")
     )

@@ -1,8 +1,8 @@
-"""``manage.py check_invariants``: the database's invariants (reliability/invariants.py); exit 1 on a violation."""
+"""``manage.py check_invariants``: the database's invariants (``orders/invariants.py``); exit 1 on a violation."""
 
 from django.core.management.base import BaseCommand, CommandError
 
-from reliability.invariants import violations
+from orders.invariants import violations
 
 
 class Command(BaseCommand):

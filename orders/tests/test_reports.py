@@ -7,10 +7,11 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from discounts import reports, rules
+from discounts import rules
 from discounts.charts import bar_chart
 from discounts.models import DiscountCode
 from discounts.tests.sales import sales_fixture  # noqa: F401
+from orders import reports
 
 pytestmark = pytest.mark.django_db
 
