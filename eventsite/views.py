@@ -19,7 +19,7 @@ from .api.exceptions import STATUS_OF_KIND, error_object
 from .api.parsers import JSONParser
 from .api.permissions import ReadPublicWriteManagers
 from .api.throttling import GuardedScopedRateThrottle, RefreshThrottle, SignUpThrottle
-from .api.views import RelationshipView, ResourceViewSet, StrictQueryMixin
+from .api.views import ErrorDocumentsMixin, RelationshipView, ResourceViewSet, StrictQueryMixin
 from .errors import Kind, Problem, RuleError
 from .lockout import cool_off_seconds, locked_out_message
 from .models import AddressValidator, Event, InvitationStatus, OrganizerInvitation, User
@@ -71,8 +71,9 @@ class UserViewSet(StrictQueryMixin, mixins.CreateModelMixin, mixins.RetrieveMode
             )
 
 
-class TokenView(APIView):
-    """The auth endpoints take and give plain JSON (``application/json``), as Open Event's do."""
+class TokenView(ErrorDocumentsMixin, APIView):
+    """The auth endpoints take and give plain JSON (``application/json``), as Open Event's do; their errors are
+    JSON:API error documents like every error under ``/v1``."""
 
     authentication_classes = []
     permission_classes = [permissions.AllowAny]

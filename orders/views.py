@@ -14,7 +14,7 @@ from eventsite.access import manages, scope_to_managed
 from eventsite.api.exceptions import STATUS_OF_KIND, error_object
 from eventsite.api.parsers import JSONParser
 from eventsite.api.throttling import CODE_LOOKUP_SCOPE, GuardedScopedRateThrottle, draw_code_lookup
-from eventsite.api.views import ResourceViewSet
+from eventsite.api.views import ErrorDocumentsMixin, ResourceViewSet
 from eventsite.errors import Kind, Problem, RuleError
 from eventsite.models import Event
 
@@ -54,7 +54,7 @@ QUOTE_REQUEST = inline_serializer(
         429: OpenApiResponse(description="Too many code look-ups from this client or account"),
     },
 )
-class QuoteView(APIView):
+class QuoteView(ErrorDocumentsMixin, APIView):
     """``POST /v1/orders/calculate-amount``: what an order would cost, and why a code does not apply if it
     does not. Public, and one guessing budget with the public code check and orders (it tells whether a code
     is valid). A log-in is optional: with it, the event's organizers may name a code by its id."""

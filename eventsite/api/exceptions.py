@@ -161,15 +161,35 @@ def rule_error_response(exc: RuleError, view) -> Response:
     return errors_response(errors, status_code, view)
 
 
+#: Methods whose requests have no body: nothing in their errors can point into one.
+BODYLESS_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+#: Exceptions about the document's content; any other (405, 406, 415, 429, 403, a body that is not JSON...) is
+#: about the request as a whole, and DRF-JSONAPI's pointer ``/data`` on it would name a member that is not at fault.
+DOCUMENT_EXCEPTIONS = (exceptions.ValidationError, DjangoValidationError, DocumentError, RuleError)
+
+
 def exception_handler(exc, context):
     view = context.get("view")
+    request = context.get("request")
     response = _handle(exc, context, view)
     if response is not None and isinstance(response.data, (list, dict)):
         errors = response.data if isinstance(response.data, list) else response.data.get("errors", [])
+        bodyless = request is not None and request.method in BODYLESS_METHODS
         for error in errors:
             if isinstance(error, dict):
                 jsonapi_error(error)
+                if bodyless or not isinstance(exc, DOCUMENT_EXCEPTIONS):
+                    drop_pointer(error)
     return response
+
+
+def drop_pointer(error: dict) -> None:
+    """Leave ``source.parameter`` (a query parameter), drop ``source.pointer`` (see ``exception_handler``)."""
+    source = error.get("source")
+    if isinstance(source, dict) and "pointer" in source:
+        del source["pointer"]
+        if not source:
+            del error["source"]
 
 
 def _handle(exc, context, view):

@@ -2,7 +2,7 @@
 relationship views that go through the rules (never DRF-JSONAPI's stock, unscoped, row-by-row ones)."""
 
 from django.db import transaction
-from rest_framework import mixins, viewsets
+from rest_framework import mixins, renderers, viewsets
 from rest_framework.exceptions import ParseError
 from rest_framework.response import Response
 from rest_framework_json_api import views as jsonapi_views
@@ -13,6 +13,26 @@ from .relations import fetch_linked, parse_identifier
 
 COLLECTION_PARAMETERS = {"sort", "include", "filter", "fields", "page"}
 RESOURCE_PARAMETERS = {"include", "fields"}
+
+
+class ErrorDocumentRenderer(renderers.JSONRenderer):
+    """An error document (``{"errors": [...]}``, built by ``eventsite.api.exceptions``) as JSON:API's media type."""
+
+    media_type = "application/vnd.api+json"
+    format = "vnd.api+json"
+
+
+class ErrorDocumentsMixin:
+    """For views whose answers are not JSON:API documents (the plain JSON of log-in, passwords and the quote, the
+    OpenAPI document, the docs page): their errors are JSON:API error documents all the same, whatever renderer
+    the success would have used (YAML, HTML), so a client reads every error under ``/v1`` one way."""
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        response = super().finalize_response(request, response, *args, **kwargs)
+        if isinstance(response, Response) and response.status_code >= 400:
+            response.accepted_renderer = ErrorDocumentRenderer()
+            response.accepted_media_type = ErrorDocumentRenderer.media_type
+        return response
 
 
 class StrictQueryMixin:
