@@ -8,7 +8,7 @@ from rest_framework.response import Response
 from rest_framework_json_api import views as jsonapi_views
 from rest_framework_json_api.utils import get_included_resources, undo_format_field_name
 
-from .query import validate_query_parameters
+from .query import validate_include, validate_query_parameters
 from .relations import fetch_linked, parse_identifier
 
 COLLECTION_PARAMETERS = {"sort", "include", "filter", "fields", "page"}
@@ -36,7 +36,8 @@ class ErrorDocumentsMixin:
 
 
 class StrictQueryMixin:
-    """A query parameter JSON:API does not define for this kind of endpoint is a 400."""
+    """A query parameter JSON:API does not define for this kind of endpoint, or an ``include`` path its serializer
+    does not declare, is a 400 naming the parameter (``eventsite.api.query``)."""
 
     collection_actions = ("list",)
 
@@ -44,6 +45,8 @@ class StrictQueryMixin:
         super().initial(request, *args, **kwargs)
         collection = getattr(self, "action", None) in self.collection_actions
         validate_query_parameters(request, COLLECTION_PARAMETERS if collection else RESOURCE_PARAMETERS)
+        if "include" in request.query_params and hasattr(self, "get_serializer_class"):
+            validate_include(request, self.get_serializer_class())
 
 
 class ResourceViewSet(
