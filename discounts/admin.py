@@ -74,6 +74,8 @@ class DiscountCodeForm(forms.ModelForm):
             "valid_from",
             "valid_till",
         )
+        # The model's bound, stated as the rule states it (one message whatever the door).
+        error_messages = {"code": {"max_length": rules.CODE_TOO_LONG}}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
