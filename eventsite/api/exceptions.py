@@ -150,10 +150,16 @@ def pointer_for(view, field: str | None) -> str:
     return f"/data/attributes/{format_field_name(field)}"
 
 
+def status_of(problems) -> int:
+    """The status of an answer to several problems: 404 if one is "not found", else 409 if one is a conflict,
+    else 422 (each error object keeps its own status)."""
+    statuses = {STATUS_OF_KIND[p.kind] for p in problems}
+    return 404 if 404 in statuses else 409 if 409 in statuses else 422
+
+
 def rule_error_response(exc: RuleError, view) -> Response:
     problems = exc.problems
-    statuses = {STATUS_OF_KIND[p.kind] for p in problems}
-    status_code = 404 if 404 in statuses else 409 if 409 in statuses else 422
+    status_code = status_of(problems)
     errors = []
     for problem in problems:
         pointer = None if problem.kind is Kind.NOT_FOUND else pointer_for(view, problem.field)
