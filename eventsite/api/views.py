@@ -8,7 +8,7 @@ from rest_framework.response import Response
 from rest_framework_json_api import views as jsonapi_views
 from rest_framework_json_api.utils import get_included_resources, undo_format_field_name
 
-from .query import validate_include, validate_query_parameters
+from .query import validate_fields, validate_include, validate_query_parameters
 from .relations import fetch_linked, parse_identifier
 
 COLLECTION_PARAMETERS = {"sort", "include", "filter", "fields", "page"}
@@ -45,8 +45,12 @@ class StrictQueryMixin:
         super().initial(request, *args, **kwargs)
         collection = getattr(self, "action", None) in self.collection_actions
         validate_query_parameters(request, COLLECTION_PARAMETERS if collection else RESOURCE_PARAMETERS)
-        if "include" in request.query_params and hasattr(self, "get_serializer_class"):
-            validate_include(request, self.get_serializer_class())
+        if hasattr(self, "get_serializer_class") and any(
+            name == "include" or name.startswith("fields[") for name in request.query_params
+        ):
+            serializer_class = self.get_serializer_class()
+            validate_include(request, serializer_class)
+            validate_fields(request, serializer_class)
 
 
 class ResourceViewSet(

@@ -169,3 +169,26 @@ def test_errors_about_the_request_as_a_whole_point_at_nothing(api, organizer):
     ]:
         error = assert_error(response, status)
         assert "pointer" not in error.get("source", {}), error
+
+
+@pytest.mark.parametrize(
+    ("params", "detail"),
+    [
+        ({"fields[ticket]": "nope"}, "The ticket resource has no member “nope”."),
+        ({"fields[ticket]": "name,prise"}, "The ticket resource has no member “prise”."),
+        ({"fields[tiket]": "name"}, "This endpoint shows no resources of type “tiket”."),
+    ],
+)
+def test_a_sparse_fieldset_names_members_the_endpoint_shows(params, detail):
+    error = assert_error(APIClient().get("/v1/tickets", params), 400, parameter=next(iter(params)))
+    assert error["detail"] == detail
+
+
+def test_sparse_fieldsets_of_included_types_and_empty_ones_are_taken(event):
+    TicketFactory(event=event)
+    response = APIClient().get("/v1/tickets", {"include": "event", "fields[event]": "name"})
+    assert response.status_code == 200, response.content
+    assert set(response.json()["included"][0]["attributes"]) == {"name"}
+    response = APIClient().get("/v1/tickets", {"fields[ticket]": ""})
+    assert response.status_code == 200, response.content
+    assert "attributes" not in response.json()["data"][0]
