@@ -167,11 +167,29 @@ def rule_error_response(exc: RuleError, view) -> Response:
     return errors_response(errors, status_code, view)
 
 
-#: Methods whose requests have no body: nothing in their errors can point into one.
+#: Methods whose requests have no body: nothing in their errors can point into one (nor in a DELETE's without one).
 BODYLESS_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
-#: Exceptions about the document's content; any other (405, 406, 415, 429, 403, a body that is not JSON...) is
-#: about the request as a whole, and DRF-JSONAPI's pointer ``/data`` on it would name a member that is not at fault.
-DOCUMENT_EXCEPTIONS = (exceptions.ValidationError, DjangoValidationError, DocumentError, RuleError)
+#: Exceptions about the document (its content, or its shape: a missing ``data`` is pointed at as ``/data``); any
+#: other (405, 406, 415, 429, 403...) is about the request as a whole, and DRF-JSONAPI's pointer ``/data`` on it
+#: would name a member that is not at fault.
+DOCUMENT_EXCEPTIONS = (
+    exceptions.ValidationError,
+    exceptions.ParseError,
+    DjangoValidationError,
+    DocumentError,
+    RuleError,
+)
+
+
+def has_no_body(request) -> bool:
+    if request.method in BODYLESS_METHODS:
+        return True
+    if request.method != "DELETE":
+        return False
+    try:
+        return int(request.META.get("CONTENT_LENGTH") or 0) == 0
+    except ValueError:
+        return False
 
 
 def exception_handler(exc, context):
@@ -180,7 +198,7 @@ def exception_handler(exc, context):
     response = _handle(exc, context, view)
     if response is not None and isinstance(response.data, (list, dict)):
         errors = response.data if isinstance(response.data, list) else response.data.get("errors", [])
-        bodyless = request is not None and request.method in BODYLESS_METHODS
+        bodyless = request is not None and has_no_body(request)
         for error in errors:
             if isinstance(error, dict):
                 jsonapi_error(error)

@@ -165,7 +165,6 @@ def test_errors_about_the_request_as_a_whole_point_at_nothing(api, organizer):
     for response, status in [
         (api(organizer).delete("/v1/tickets"), 405),
         (api(organizer).post("/v1/tickets", "{}", content_type="text/plain"), 415),
-        (api(organizer).post("/v1/tickets", "{not json"), 400),
     ]:
         error = assert_error(response, status)
         assert "pointer" not in error.get("source", {}), error
