@@ -191,3 +191,20 @@ def test_sparse_fieldsets_of_included_types_and_empty_ones_are_taken(event):
     response = APIClient().get("/v1/tickets", {"fields[ticket]": ""})
     assert response.status_code == 200, response.content
     assert "attributes" not in response.json()["data"][0]
+
+
+@pytest.mark.parametrize(
+    ("member", "written", "code"),
+    [
+        ("payment-currency", "EUR0", "currency_unknown"),
+        ("payment-currency", "EURO", "currency_unknown"),
+        ("timezone", "Mars/Olympus", "timezone_unknown"),
+        ("timezone", "Mars/" + "x" * 80, "timezone_unknown"),
+    ],
+)
+def test_an_events_timezone_and_currency_have_the_rules_message_whatever_their_length(
+    api, owner, event, member, written, code
+):
+    doc = {"data": {"type": "event", "id": str(event.pk), "attributes": {member: written}}}
+    error = assert_error(api(owner).patch(f"/v1/events/{event.pk}", doc), 422, pointer=f"/data/attributes/{member}")
+    assert error["code"] == code
