@@ -59,6 +59,8 @@ class DiscountCodeForm(forms.ModelForm):
     class Meta:
         model = DiscountCode
         fields = ("event", "code", "used_for", *rules.TERM_FIELDS)  # shown in DiscountCodeAdmin.fieldsets
+        # The model's bound, stated as the rule states it (one message whatever the door).
+        error_messages = {"code": {"max_length": rules.CODE_TOO_LONG}}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

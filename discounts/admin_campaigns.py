@@ -267,7 +267,7 @@ class CampaignImportExportMixin(ImportExportMixin):
 class GenerateCodesForm(forms.Form):
     event = EventChoice(queryset=Event.objects.none())
     count = forms.IntegerField(min_value=1, max_value=generation.MAX_GENERATED, initial=100)
-    prefix = forms.CharField(required=False, strip=False, max_length=90)
+    prefix = forms.CharField(required=False, strip=False)  # bounded by the generation's rules, with their messages
     length = forms.IntegerField(initial=generation.DEFAULT_LENGTH, help_text="Characters after the prefix.")
     alphabet = forms.CharField(
         initial=generation.DEFAULT_ALPHABET, strip=False, help_text="Without look-alikes: no 0/O, no 1/I/L."

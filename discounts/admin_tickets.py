@@ -63,7 +63,9 @@ class DiscountCodeFilter(admin.SimpleListFilter):
     parameter_name = "has_code"
 
     def lookups(self, request, model_admin):
-        codes = scope_to_managed(DiscountCode.objects.filter(used_for=UsedFor.TICKET), request.user).select_related("event")
+        codes = scope_to_managed(DiscountCode.objects.filter(used_for=UsedFor.TICKET), request.user).select_related(
+            "event"
+        )
         return [("yes", "Has a code"), ("no", "No code")] + [
             (str(code.pk), f"{code.code} ({code.event})") for code in codes
         ]

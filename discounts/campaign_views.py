@@ -16,7 +16,7 @@ from rest_framework.generics import GenericAPIView
 from rest_framework.response import Response
 from rest_framework_json_api import serializers
 
-from eventsite.access import manages
+from eventsite.access import manages, scope_to_managed
 from eventsite.api.fields import AwareDateTimeField, MoneyField
 from eventsite.api.permissions import ManagersOnly
 from eventsite.api.relations import ScopedResourceRelatedField
@@ -36,12 +36,13 @@ class DocumentRenderer(renderers.JSONRenderer):
 
 class CodeGenerationSerializer(serializers.Serializer):
     count = drf.IntegerField(min_value=1)
-    prefix = drf.CharField(required=False, default="", allow_blank=True, trim_whitespace=False, max_length=100)
+    # Bounded by the generation's rules (generation.LENGTH_OUT_OF_RANGE, the code text rules), with their messages.
+    prefix = drf.CharField(required=False, default="", allow_blank=True, trim_whitespace=False)
     length = drf.IntegerField(required=False, default=generation.DEFAULT_LENGTH)
     alphabet = drf.CharField(required=False, default=generation.DEFAULT_ALPHABET, trim_whitespace=False)
     discount_type = drf.ChoiceField(source="type", choices=DiscountType.choices)
     value = MoneyField()
-    used_for = drf.CharField(required=False, default=UsedFor.EVENT, allow_blank=True, max_length=16)
+    used_for = drf.CharField(required=False, default=UsedFor.EVENT, allow_blank=True)
     is_active = drf.BooleanField(required=False, default=True)
     discount_url = drf.URLField(required=False, default="", allow_blank=True, max_length=500)
     tickets_number = drf.IntegerField(required=False, allow_null=True, default=None, min_value=0)

@@ -113,6 +113,8 @@ def text_problems(*, prefix: str, alphabet: str) -> list[Problem]:
         for p in rules.code_text_problems(prefix + alphabet)
         if p.code not in ("code_too_long", "code_whitespace")
     ]
+    if "." in text.normalized(alphabet) and not problems:  # a drawn code could be "." or "..", which a URL drops
+        problems.append(Problem("alphabet", rules.CODE_NOT_URL_SEGMENT, "code_not_url_segment"))
     alone = next((ch for ch in alphabet if not ch.isspace() and not text.stands_alone(ch)), None)
     if alone is not None and not problems:
         message = ALPHABET_NOT_STANDALONE.format(character=text.describe(alone))

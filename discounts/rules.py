@@ -29,6 +29,10 @@ USED_FOR_INVALID = (
 CODE_BLANK = "A code needs at least one character."
 CODE_TOO_LONG = "A code has at most 100 characters."
 CODE_WHITESPACE = "A code may not contain white space."
+CODE_NOT_URL_SEGMENT = (
+    "A code travels in URLs as one path segment (/v1/events/{id}/discount-codes/{code}): it may not contain “/” "
+    "nor be “.” or “..”."
+)
 CODE_INVISIBLE = (
     "A code may hold only characters that can be seen: {character} is a control, format, private-use, "
     "unassigned or invisible character."
@@ -111,6 +115,8 @@ def code_text_problems(code: str | None) -> list[Problem]:
         problems.append(Problem("code", CODE_TOO_LONG, "code_too_long"))
     if any(ch.isspace() for ch in code):
         problems.append(Problem("code", CODE_WHITESPACE, "code_whitespace"))
+    if "/" in code or code in (".", ".."):  # a URL cannot carry it in one segment: the public check would not find it
+        problems.append(Problem("code", CODE_NOT_URL_SEGMENT, "code_not_url_segment"))
     if code.isascii() and code.isprintable():
         return problems  # the usual code: no further character to look at
     invisible = next((ch for ch in code if not ch.isspace() and text.is_invisible(ch)), None)
@@ -332,7 +338,11 @@ def code_problems(
 ) -> list[Problem]:
     """Every rule for a code about to be saved: its text, its terms, its event's other codes, its tickets."""
     terms = Terms.of(code)
-    problems = code_text_problems(code.code) + terms_problems(terms) + change_problems(code=code, original=original)
+    text_problems = code_text_problems(code.code)
+    if original is not None and original.code == code.code:
+        # Codes stored before "/", "." and ".." were refused keep their text until renamed (see the README).
+        text_problems = [p for p in text_problems if p.code != "code_not_url_segment"]
+    problems = text_problems + terms_problems(terms) + change_problems(code=code, original=original)
     if not any(p.field == "code" for p in problems) and code.event_id:
         problems += code_uniqueness_problems(
             event_id=code.event_id, code=text.normalized(code.code), exclude_pk=code.pk

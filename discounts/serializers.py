@@ -18,11 +18,12 @@ from .models import DiscountCode, DiscountType
 
 
 class DiscountCodeSerializer(CompiledReadMixin, serializers.ModelSerializer):
-    code = serializers.CharField(max_length=100, trim_whitespace=False)
+    # The text's rules (length included) are the rules module's, with its messages (``rules.code_text_problems``).
+    code = serializers.CharField(trim_whitespace=False)
     discount_type = serializers.ChoiceField(source="type", choices=DiscountType.choices)
     value = MoneyField()
     # What the code is for is checked by the rules (one message for missing and wrong values).
-    used_for = serializers.CharField(required=False, allow_blank=True, max_length=16)
+    used_for = serializers.CharField(required=False, allow_blank=True)
     valid_from = AwareDateTimeField(required=False)
     valid_till = AwareDateTimeField(required=False, allow_null=True)
     used_count = serializers.IntegerField(read_only=True)

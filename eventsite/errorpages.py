@@ -2,37 +2,23 @@
 
 import sys
 
-from django.http import JsonResponse
+from django.db import InterfaceError, OperationalError
 from django.views import defaults
 
-from .api.exceptions import error_object
-
-API_PREFIX = "/v1/"
-
-
-def _api_error(status_code: int, code: str, detail: str) -> JsonResponse:
-    return JsonResponse(
-        {"errors": [error_object(status_code, code, detail)]},
-        status=status_code,
-        content_type="application/vnd.api+json",
-    )
+from .api.middleware import error_document, is_api_path, service_unavailable
 
 
 def page_not_found(request, exception=None):
-    if request.path.startswith(API_PREFIX):
-        return _api_error(404, "not_found", "There is no such resource or endpoint.")
+    if is_api_path(request.path):
+        return error_document(404, "not_found", "There is no such resource or endpoint.")
     return defaults.page_not_found(request, exception)
 
 
 def server_error(request):
-    if request.path.startswith(API_PREFIX):
+    if is_api_path(request.path):
         # handler500 runs inside the ``except`` that caught the error: a database that failed in a middleware or
         # in Django's request handling is a 503 like one that failed in a view.
-        from django.db import InterfaceError, OperationalError
-
-        from .api.middleware import service_unavailable
-
         if isinstance(sys.exc_info()[1], (OperationalError, InterfaceError)):
             return service_unavailable()
-        return _api_error(500, "server_error", "Something went wrong on our side; it has been logged.")
+        return error_document(500, "server_error", "Something went wrong on our side; it has been logged.")
     return defaults.server_error(request)

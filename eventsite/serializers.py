@@ -50,7 +50,11 @@ class EventSerializer(CompiledReadMixin, serializers.ModelSerializer):
             "owner",
         )
         read_only_fields = ("identifier", "created_at")
-        extra_kwargs = {"timezone": {"validators": []}, "payment_currency": {"validators": []}}
+        # Checked by the rules of events, with their messages whatever the length (``EURO``: not a currency code).
+        extra_kwargs = {
+            "timezone": {"validators": [], "max_length": None},
+            "payment_currency": {"validators": [], "max_length": None},
+        }
 
     class JSONAPIMeta:
         resource_name = "event"

@@ -7,6 +7,7 @@ from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view, inline_serializer
 from rest_framework import exceptions, mixins, permissions, renderers, status, viewsets
 from rest_framework import serializers as drf_serializers
+from rest_framework.exceptions import ErrorDetail
 from rest_framework.response import Response
 from rest_framework.views import APIView
 from rest_framework_simplejwt.exceptions import TokenError
@@ -15,11 +16,12 @@ from rest_framework_simplejwt.tokens import RefreshToken
 from . import rules
 from .access import managed_events
 from .api.authentication import JWTAuthentication
-from .api.exceptions import STATUS_OF_KIND, error_object
+from .api.documents import UNKNOWN_KEY, pointer_segment
+from .api.exceptions import STATUS_OF_KIND, error_object, status_of
 from .api.parsers import JSONParser
 from .api.permissions import ReadPublicWriteManagers
 from .api.throttling import GuardedScopedRateThrottle, RefreshThrottle, SignUpThrottle
-from .api.views import RelationshipView, ResourceViewSet, StrictQueryMixin
+from .api.views import ErrorDocumentsMixin, RelationshipView, ResourceViewSet, StrictQueryMixin
 from .errors import Kind, Problem, RuleError
 from .lockout import cool_off_seconds, locked_out_message
 from .models import AddressValidator, Event, InvitationStatus, OrganizerInvitation, User
@@ -35,6 +37,7 @@ PASSWORD_RESET_DONE = "Your password has been changed; log in with the new one."
 INVITATION_EMAIL_FIXED = "An invitation's e-mail address is fixed; revoke it and invite the right address."
 NEW_INVITATION_IS_PENDING = "A new invitation is pending; only the person invited accepts or declines it."
 PASSWORD_MAX_LENGTH = 128  # as at sign-up (UserSerializer)
+NOT_AN_OBJECT = "Send a JSON object."
 
 
 class UserViewSet(StrictQueryMixin, mixins.CreateModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
@@ -71,8 +74,14 @@ class UserViewSet(StrictQueryMixin, mixins.CreateModelMixin, mixins.RetrieveMode
             )
 
 
-class TokenView(APIView):
-    """The auth endpoints take and give plain JSON (``application/json``), as Open Event's do."""
+def body_pointer(key: str | None) -> str:
+    """The JSON pointer of a key of a plain JSON body (``""``: the body as a whole)."""
+    return f"/{pointer_segment(key)}" if key else ""
+
+
+class TokenView(ErrorDocumentsMixin, APIView):
+    """The auth endpoints take and give plain JSON (``application/json``), as Open Event's do; their errors are
+    JSON:API error documents like every error under ``/v1``."""
 
     authentication_classes = []
     permission_classes = [permissions.AllowAny]
@@ -81,9 +90,44 @@ class TokenView(APIView):
     throttle_classes = [GuardedScopedRateThrottle]
     throttle_scope = "auth"
 
+    #: The keys each method's JSON object holds; any other key is a 422 at it (``/passwrd``), as a misspelt member
+    #: is everywhere in the API. Each view declares its methods (``eventsite/tests/test_documents.py`` checks).
+    body_keys: dict[str, tuple[str, ...]] = {}
+
     def get_authenticate_header(self, request):
         # Wrong credentials are a 401 (DRF makes it a 403 for views without an authentication scheme).
         return 'JWT realm="api"'
+
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        allowed = self.body_keys.get(request.method.lower())
+        if allowed is None:
+            return
+        data = request.data
+        if not isinstance(data, dict):
+            raise exceptions.ValidationError({"": [ErrorDetail(NOT_AN_OBJECT, "not_an_object")]})
+        unknown = [key for key in data if key not in allowed]
+        if unknown:
+            raise exceptions.ValidationError(
+                {key: [ErrorDetail(UNKNOWN_KEY.format(name=key), "unknown_key")] for key in unknown}
+            )
+
+    def handle_exception(self, exc):
+        """Each problem with the body is one error whose pointer names its key (``/new_password``)."""
+        if isinstance(exc, RuleError):
+            status_code = status_of(exc.problems)
+            errors = [
+                error_object(STATUS_OF_KIND[p.kind], p.code, p.message, body_pointer(p.field)) for p in exc.problems
+            ]
+            return Response({"errors": errors}, status=status_code)
+        if isinstance(exc, exceptions.ValidationError) and isinstance(exc.detail, dict):
+            errors = [
+                error_object(422, getattr(message, "code", None) or "invalid", str(message), body_pointer(name))
+                for name, messages in exc.detail.items()
+                for message in (messages if isinstance(messages, list) else [messages])
+            ]
+            return Response({"errors": errors}, status=422)
+        return super().handle_exception(exc)
 
     def field(self, name: str) -> str:
         data = self.request.data
@@ -115,6 +159,8 @@ TOKENS = inline_serializer(
 class LoginView(TokenView):
     """``POST /v1/auth/login`` {"email", "password"} → {"access_token", "refresh_token"}."""
 
+    body_keys = {"post": ("email", "password")}
+
     def post(self, request):
         email, password = self.field("email"), self.field("password")
         user = authenticate(request=request, username=email, password=password)
@@ -136,6 +182,8 @@ class LoginView(TokenView):
 )
 class RefreshView(TokenView):
     """``POST /v1/auth/token/refresh`` {"refresh_token"} → {"access_token"}."""
+
+    body_keys = {"post": ("refresh_token",)}
 
     throttle_classes = [RefreshThrottle]  # fails open: a refresh needs a signed token, nothing to guess
 
@@ -163,23 +211,6 @@ class AccountView(TokenView):
     def new_password(self) -> str:
         return self.text("new_password", PASSWORD_MAX_LENGTH)
 
-    def handle_exception(self, exc):
-        if isinstance(exc, RuleError):
-            statuses = {STATUS_OF_KIND[p.kind] for p in exc.problems}
-            status_code = 404 if 404 in statuses else 409 if 409 in statuses else 422
-            errors = [
-                error_object(STATUS_OF_KIND[p.kind], p.code, p.message, f"/{p.field or ''}") for p in exc.problems
-            ]
-            return Response({"errors": errors}, status=status_code)
-        if isinstance(exc, exceptions.ValidationError) and isinstance(exc.detail, dict):
-            errors = [
-                error_object(422, "invalid", str(message), f"/{name}")
-                for name, messages in exc.detail.items()
-                for message in (messages if isinstance(messages, list) else [messages])
-            ]
-            return Response({"errors": errors}, status=422)
-        return super().handle_exception(exc)
-
 
 @extend_schema_view(
     post=extend_schema(
@@ -194,6 +225,8 @@ class AccountView(TokenView):
 )
 class ChangePasswordView(AccountView):
     """``POST /v1/auth/change-password`` {"old_password", "new_password"} (logged in) → new tokens."""
+
+    body_keys = {"post": ("old_password", "new_password")}
 
     authentication_classes = [JWTAuthentication]
     permission_classes = [permissions.IsAuthenticated]
@@ -235,6 +268,8 @@ class ChangePasswordView(AccountView):
 class ResetPasswordView(AccountView):
     """``POST /v1/auth/reset-password`` {"email"} mails a reset token; ``PATCH`` {"uid", "token", "new_password"}
     sets the new password with it."""
+
+    body_keys = {"post": ("email",), "patch": ("uid", "token", "new_password")}
 
     def post(self, request):
         email = self.text("email", 254)

@@ -199,9 +199,7 @@ def quote(
     if event_id is not None and (code_text or code_id):
         code = _visible_code(_find_code(event_id, code_text=code_text, code_id=code_id), viewer, now=now)
         if code is None:
-            code_notes.append(
-                Problem("code", CODE_UNKNOWN.format(code=code_text or code_id), "code_unknown", Kind.NOT_FOUND)
-            )
+            code_notes.append(Problem("code", CODE_UNKNOWN.format(code=code_text or code_id), "code_unknown"))
     _hide_unlisted(lines, tickets, code)
     raise_if(lines_problems(lines, tickets, now=now))
     name = code_text or (code.code if code is not None else None)

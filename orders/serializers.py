@@ -5,6 +5,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers as drf
 from rest_framework_json_api import serializers
 
+from discounts.rules import CODE_TOO_LONG, MAX_CODE_LENGTH
 from eventsite.api.documents import StrictKeysMixin
 from eventsite.api.fields import MoneyField
 from eventsite.api.relations import LinkField, parse_id
@@ -96,7 +97,9 @@ class OrderSerializer(serializers.ModelSerializer):
     can then change to ``cancelled``."""
 
     tickets = LineSerializer(many=True, write_only=True, allow_empty=False, max_length=100)
-    code = drf.CharField(max_length=100, required=False, allow_blank=True)
+    code = drf.CharField(
+        max_length=MAX_CODE_LENGTH, required=False, allow_blank=True, error_messages={"max_length": CODE_TOO_LONG}
+    )
     status = drf.ChoiceField(choices=OrderStatus.choices, required=False)
     sub_total = MoneyField(read_only=True)
     discount = MoneyField(read_only=True)

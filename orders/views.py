@@ -11,11 +11,11 @@ from rest_framework.views import APIView
 
 from discounts.models import DiscountCode
 from eventsite.access import manages, scope_to_managed
-from eventsite.api.exceptions import STATUS_OF_KIND, error_object
+from eventsite.api.exceptions import STATUS_OF_KIND, error_object, status_of
 from eventsite.api.parsers import JSONParser
 from eventsite.api.throttling import CODE_LOOKUP_SCOPE, GuardedScopedRateThrottle, draw_code_lookup
-from eventsite.api.views import ResourceViewSet
-from eventsite.errors import Kind, Problem, RuleError
+from eventsite.api.views import ErrorDocumentsMixin, ResourceViewSet
+from eventsite.errors import Problem, RuleError
 from eventsite.models import Event
 from tickets.models import Ticket
 from tickets.views import TicketViewSet
@@ -50,13 +50,15 @@ QUOTE_REQUEST = inline_serializer(
         200: OpenApiResponse(description="The priced order, with the reasons a code does not (fully) apply"),
         401: OpenApiResponse(description="A token was sent and is not valid"),
         403: OpenApiResponse(description="A code named by its id by someone who does not organize the event"),
-        404: OpenApiResponse(description="Unknown tickets"),
         415: OpenApiResponse(description="Not application/json"),
-        422: OpenApiResponse(description="Lines that cannot be bought, with pointers"),
+        422: OpenApiResponse(
+            description="A body of the wrong shape, unknown keys, or lines that cannot be bought (unknown tickets "
+            "too), each error with its pointer (/tickets/0/id)"
+        ),
         429: OpenApiResponse(description="Too many code look-ups from this client or account"),
     },
 )
-class QuoteView(APIView):
+class QuoteView(ErrorDocumentsMixin, APIView):
     """``POST /v1/orders/calculate-amount``: what an order would cost, and why a code does not apply if it
     does not. Public, and one guessing budget with the public code check and orders (it tells whether a code
     is valid). A log-in is optional: with it, the event's organizers may name a code by its id."""
@@ -84,8 +86,7 @@ class QuoteView(APIView):
                 viewer=viewer,
             )
         except RuleError as error:
-            status_code = 404 if all(p.kind is Kind.NOT_FOUND for p in error.problems) else 422
-            return Response({"errors": [problem_error(p) for p in error.problems]}, status=status_code)
+            return Response({"errors": [problem_error(p) for p in error.problems]}, status=status_of(error.problems))
         return Response(quote_document(quote, [problem_error(p) for p in quote.problems]))
 
 
@@ -99,13 +100,13 @@ def flatten_errors(errors, pointer: str = "") -> list[dict]:
         return out
     if isinstance(errors, list):
         if all(isinstance(e, str) for e in errors):
-            return [error_object(422, getattr(e, "code", "invalid"), e, pointer or "/") for e in errors]
+            return [error_object(422, getattr(e, "code", "invalid"), e, pointer) for e in errors]
         out = []
         for index, value in enumerate(errors):
             if value:
                 out += flatten_errors(value, f"{pointer}/{index}")
         return out
-    return [error_object(422, "invalid", str(errors), pointer or "/")]
+    return [error_object(422, "invalid", str(errors), pointer)]
 
 
 class OrderViewSet(ResourceViewSet):

@@ -66,6 +66,11 @@ NOT_PLAIN = [
     pytest.param("TWO WORDS", "code_whitespace", id="space"),
     pytest.param("NO\u00a0BREAK", "code_whitespace", id="no-break-space"),
     pytest.param("IDEO\u3000SPACE", "code_whitespace", id="ideographic-space"),
+    pytest.param("SUMMER/SALE", "code_not_url_segment", id="slash"),
+    pytest.param("SUMMER\uff0fSALE", "code_not_url_segment", id="full-width-slash"),
+    pytest.param(".", "code_not_url_segment", id="dot"),
+    pytest.param("..", "code_not_url_segment", id="dot-dot"),
+    pytest.param("\uff0e\uff0e", "code_not_url_segment", id="full-width-dot-dot"),
 ]
 
 # Texts of one script (Common and Inherited characters go with any), stored as given or normalised.
@@ -79,6 +84,9 @@ PLAIN = [
     pytest.param("e\u0301te\u0301", "été", id="combining-accents-composed"),
     pytest.param("\uff25\uff21\uff32\uff2c\uff39\uff11\uff10", "EARLY10", id="full-width-normalised"),
     pytest.param("\u2160\u2161-SALE", "III-SALE", id="roman-numerals-normalised"),
+    pytest.param("V1.5", "V1.5", id="dot-inside"),
+    pytest.param("...", "...", id="three-dots"),
+    pytest.param("A..B", "A..B", id="dot-dot-inside"),
 ]
 
 
@@ -483,3 +491,86 @@ def test_the_key_follows_the_code_on_every_write(event):
     assert DiscountCode.objects.get(pk=code.pk).code_key == "σοφία"
     [bulk] = DiscountCode.objects.bulk_create([DiscountCodeFactory.build(event=event, code="OTHER")])
     assert DiscountCode.objects.get(pk=bulk.pk).code_key == "other"
+
+
+# A code is one path segment of the public check's URL
+
+
+@pytest.mark.parametrize("stored", ["V1.5", "...", "A..B", "50%OFF", "Q?A#1"])
+def test_the_public_check_finds_codes_with_dots_and_signs(api, event, paid_ticket, stored):
+    from urllib.parse import quote
+
+    code = rules.create_code(event=event, code=stored, value=Decimal("10"), used_for="event")
+    response = api(None).get(f"/v1/events/{event.pk}/discount-codes/{quote(stored, safe='')}")
+    assert response.status_code == 200, response.content
+    assert response.json()["data"]["id"] == str(code.pk)
+
+
+def test_a_code_stored_before_the_segment_rule_keeps_its_text_until_renamed(event):
+    """Existing codes are left as they are (README): saving one unchanged works, renaming follows the rule."""
+    old = DiscountCode.objects.create(event=event, code="OLD/CODE", value=Decimal("5"), used_for="event")
+    rules.update_code(old, is_active=False)
+    old.refresh_from_db()
+    assert (old.code, old.is_active) == ("OLD/CODE", False)
+    with pytest.raises(RuleError) as refused:
+        rules.update_code(old, code="NEW/CODE")
+    assert [p.code for p in refused.value.problems] == ["code_not_url_segment"]
+    rules.update_code(old, code="NEW-CODE")
+
+
+def test_an_import_refuses_a_code_a_url_cannot_carry(event):
+    with pytest.raises(imports.ImportRefused) as refused:
+        imports.import_codes(event=event, table=table("OK", "A/B", ".."))
+    message = rules.CODE_NOT_URL_SEGMENT
+    assert refused.value.messages == [f"Line 3: {message}", f"Line 4: {message}"]
+    assert not DiscountCode.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("options", "field"),
+    [
+        ({"alphabet": "ABC/"}, "alphabet"),
+        ({"alphabet": "ABC."}, "alphabet"),
+        ({"alphabet": "ABC\uff0e"}, "alphabet"),
+        ({"prefix": "SUMMER/"}, "prefix"),
+    ],
+)
+def test_a_generation_never_draws_a_code_a_url_cannot_carry(event, options, field):
+    with pytest.raises(RuleError) as refused:
+        generation.generate_codes(event=event, count=3, length=4, **(TERMS | options))
+    assert [(p.field, p.code, p.message) for p in refused.value.problems] == [
+        (field, "code_not_url_segment", rules.CODE_NOT_URL_SEGMENT)
+    ]
+
+
+def test_the_default_alphabet_holds_no_character_a_url_cannot_carry():
+    assert not {"/", "."} & set(generation.DEFAULT_ALPHABET)
+
+
+# One bound, one message: the rule's, whatever the door
+
+
+def test_a_code_too_long_has_the_rules_message_at_every_door(client, staff_client, event, paid_ticket, stranger, api):
+    error = only_error(client.post("/v1/discount-codes", code_doc(event, "X" * 101)), 422)
+    assert (error["code"], error["detail"], error["source"]["pointer"]) == ("code_too_long", rules.CODE_TOO_LONG, CODE)
+    assert post_add(staff_client, event, "X" * 101).context["adminform"].form.errors["code"] == [rules.CODE_TOO_LONG]
+    order = {"tickets": [{"id": str(paid_ticket.pk), "quantity": 1}], "code": "X" * 101}
+    response = api(stranger).post("/v1/orders", {"data": {"type": "order", "attributes": order}})
+    error = only_error(response, 422)
+    assert (error["detail"], error["source"]["pointer"]) == (rules.CODE_TOO_LONG, "/data/attributes/code")
+
+
+def test_a_used_for_of_any_length_has_the_rules_message(client, event):
+    for written in ("nope", "x" * 17):
+        error = only_error(client.post("/v1/discount-codes", code_doc(event, "EARLY", **{"used-for": written})), 422)
+        assert (error["detail"], error["source"]["pointer"]) == (rules.USED_FOR_INVALID, "/data/attributes/used-for")
+
+
+def test_a_generation_prefix_is_bounded_by_the_length_rule_only(client, event):
+    attributes = {"count": 3, "prefix": "P" * 101, "discount-type": "amount", "value": "5"}
+    response = client.post(
+        f"/v1/events/{event.pk}/code-generations", {"data": {"type": "code-generation", "attributes": attributes}}
+    )
+    messages = {e["detail"] for e in response.json()["errors"]}
+    assert response.status_code == 422
+    assert messages == {generation.LENGTH_OUT_OF_RANGE.format(min=generation.MIN_LENGTH, max=rules.MAX_CODE_LENGTH)}

@@ -7,10 +7,11 @@ meant to carry a code was placed at full price. Here, for every JSON:API create 
 
 - **Unknown members are refused.** An attribute or relationship the resource does not have is a 422 pointing at
   it (``/data/attributes/discount-kode``); so is a member sent in the wrong section (a relationship among the
-  attributes). A member a resource once had and replaced by another (a serializer's ``refused_members``: a
-  ticket's ``discount-code-id``) is a 422 whose detail says what to send instead. A member of the resource
-  object that JSON:API does not define (``attribute`` for
-  ``attributes``) is a 400 pointing at it: everything in it would be ignored otherwise.
+  attributes), and one written with underscores (``tickets_number``: member names are dasherized, and DRF would
+  otherwise take it as ``tickets-number``). A member a resource once had and replaced by another (a serializer's
+  ``refused_members``: a ticket's ``discount-code-id``) is a 422 whose detail says what to send instead. A member
+  of the resource object that JSON:API does not define (``attribute`` for ``attributes``) is a 400 pointing at
+  it: everything in it would be ignored otherwise.
 - **Read-only members are members**: a client that echoes ``used-count`` or ``created-at`` back is not refused,
   and DRF ignores what it sends for them. Only on create, a read-only *relationship* given linkage is refused:
   it names a resource the client expects to be linked (an order's ``discount-code``, an event's ``owner``), and
@@ -32,7 +33,7 @@ from django.core.exceptions import FieldDoesNotExist
 from rest_framework import serializers
 from rest_framework.fields import empty
 from rest_framework.serializers import ModelSerializer
-from rest_framework_json_api.utils import is_relationship_field, undo_format_field_name
+from rest_framework_json_api.utils import format_field_name, is_relationship_field, undo_format_field_name
 
 from .exceptions import DocumentError, DocumentProblem
 
@@ -42,6 +43,7 @@ NOT_A_RESOURCE_MEMBER = (
     "A resource object has no member “{name}” (it has type, id, attributes, relationships, links, meta)."
 )
 UNKNOWN_MEMBER = "The {resource} resource has no {kind} “{name}”."
+NOT_DASHERIZED = "The {resource} resource has no {kind} “{name}”; member names are dasherized: “{dashed}”."
 WRONG_SECTION = "“{name}” is {other} of the {resource} resource, not {kind}."
 KIND = {"attributes": "attribute", "relationships": "relationship"}
 A_KIND = {"attributes": "an attribute", "relationships": "a relationship"}
@@ -77,9 +79,15 @@ def unknown_member_problems(resource: dict, serializer, resource_type: str) -> l
     for section, other in (("attributes", "relationships"), ("relationships", "attributes")):
         for name in resource.get(section) or {}:
             field_name = undo_format_field_name(name)
+            pointer = f"/data/{section}/{pointer_segment(name)}"
+            if format_field_name(field_name) != name:  # ``tickets_number``: the API's names are dasherized
+                detail = NOT_DASHERIZED.format(
+                    resource=resource_type, kind=KIND[section], name=name, dashed=format_field_name(field_name)
+                )
+                problems.append(DocumentProblem(pointer, detail, "unknown_member"))
+                continue
             if field_name in known[section]:
                 continue
-            pointer = f"/data/{section}/{pointer_segment(name)}"
             if field_name in refused:
                 problems.append(DocumentProblem(pointer, refused[field_name], "member_refused"))
             elif field_name in known[other]:

@@ -150,10 +150,16 @@ def pointer_for(view, field: str | None) -> str:
     return f"/data/attributes/{format_field_name(field)}"
 
 
+def status_of(problems) -> int:
+    """The status of an answer to several problems: 404 if one is "not found", else 409 if one is a conflict,
+    else 422 (each error object keeps its own status)."""
+    statuses = {STATUS_OF_KIND[p.kind] for p in problems}
+    return 404 if 404 in statuses else 409 if 409 in statuses else 422
+
+
 def rule_error_response(exc: RuleError, view) -> Response:
     problems = exc.problems
-    statuses = {STATUS_OF_KIND[p.kind] for p in problems}
-    status_code = 404 if 404 in statuses else 409 if 409 in statuses else 422
+    status_code = status_of(problems)
     errors = []
     for problem in problems:
         pointer = None if problem.kind is Kind.NOT_FOUND else pointer_for(view, problem.field)
@@ -161,15 +167,53 @@ def rule_error_response(exc: RuleError, view) -> Response:
     return errors_response(errors, status_code, view)
 
 
+#: Methods whose requests have no body: nothing in their errors can point into one (nor in a DELETE's without one).
+BODYLESS_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+#: Exceptions about the document (its content, or its shape: a missing ``data`` is pointed at as ``/data``); any
+#: other (405, 406, 415, 429, 403...) is about the request as a whole, and DRF-JSONAPI's pointer ``/data`` on it
+#: would name a member that is not at fault.
+DOCUMENT_EXCEPTIONS = (
+    exceptions.ValidationError,
+    exceptions.ParseError,
+    DjangoValidationError,
+    DocumentError,
+    RuleError,
+)
+
+
+def has_no_body(request) -> bool:
+    if request.method in BODYLESS_METHODS:
+        return True
+    if request.method != "DELETE":
+        return False
+    try:
+        return int(request.META.get("CONTENT_LENGTH") or 0) == 0
+    except ValueError:
+        return False
+
+
 def exception_handler(exc, context):
     view = context.get("view")
+    request = context.get("request")
     response = _handle(exc, context, view)
     if response is not None and isinstance(response.data, (list, dict)):
         errors = response.data if isinstance(response.data, list) else response.data.get("errors", [])
+        bodyless = request is not None and has_no_body(request)
         for error in errors:
             if isinstance(error, dict):
                 jsonapi_error(error)
+                if bodyless or not isinstance(exc, DOCUMENT_EXCEPTIONS):
+                    drop_pointer(error)
     return response
+
+
+def drop_pointer(error: dict) -> None:
+    """Leave ``source.parameter`` (a query parameter), drop ``source.pointer`` (see ``exception_handler``)."""
+    source = error.get("source")
+    if isinstance(source, dict) and "pointer" in source:
+        del source["pointer"]
+        if not source:
+            del error["source"]
 
 
 def _handle(exc, context, view):

@@ -1,10 +1,18 @@
-"""DRF-JSONAPI's sort and filter backends, with their errors reported as 400s naming the parameter."""
+"""DRF-JSONAPI's sort and filter backends, with their errors reported as 400s naming the parameter.
 
+A yes/no filter (``filter[is-active]``) takes ``true`` or ``false`` as JSON writes them; anything else is a 400:
+django-filter reads other values (``maybe``, ``1``, ``TRUE``) as "no filter", so they listed everything."""
+
+from django_filters import BooleanFilter
 from rest_framework.exceptions import ValidationError
 from rest_framework_json_api import filters
 from rest_framework_json_api.django_filters import backends
+from rest_framework_json_api.utils import undo_format_field_name
 
 from .exceptions import InvalidQueryParameter
+
+BOOLEAN_VALUES = frozenset({"true", "false"})
+NOT_A_BOOLEAN = "{parameter} is true or false, not “{value}”."
 
 
 def _detail(error: ValidationError) -> str:
@@ -36,3 +44,15 @@ class DjangoFilterBackend(backends.DjangoFilterBackend):
         except ValidationError as error:
             params = [p for p in request.query_params if p.startswith("filter[")]
             raise InvalidQueryParameter(_detail(error), params[0] if len(params) == 1 else None) from error
+
+    def get_filterset(self, request, queryset, view):
+        filterset = super().get_filterset(request, queryset, view)
+        if filterset is None:
+            return filterset
+        for parameter, value in request.query_params.items():
+            if not (parameter.startswith("filter[") and parameter.endswith("]")):
+                continue
+            name = undo_format_field_name(parameter[len("filter[") : -1]).replace(".", "__")
+            if isinstance(filterset.filters.get(name), BooleanFilter) and value not in BOOLEAN_VALUES:
+                raise InvalidQueryParameter(NOT_A_BOOLEAN.format(parameter=parameter, value=value), parameter)
+        return filterset

@@ -2,21 +2,42 @@
 relationship views that go through the rules (never DRF-JSONAPI's stock, unscoped, row-by-row ones)."""
 
 from django.db import transaction
-from rest_framework import mixins, viewsets
+from rest_framework import mixins, renderers, viewsets
 from rest_framework.exceptions import ParseError
 from rest_framework.response import Response
 from rest_framework_json_api import views as jsonapi_views
 from rest_framework_json_api.utils import get_included_resources, undo_format_field_name
 
-from .query import validate_query_parameters
+from .query import validate_fields, validate_include, validate_query_parameters
 from .relations import fetch_linked, parse_identifier
 
 COLLECTION_PARAMETERS = {"sort", "include", "filter", "fields", "page"}
 RESOURCE_PARAMETERS = {"include", "fields"}
 
 
+class ErrorDocumentRenderer(renderers.JSONRenderer):
+    """An error document (``{"errors": [...]}``, built by ``eventsite.api.exceptions``) as JSON:API's media type."""
+
+    media_type = "application/vnd.api+json"
+    format = "vnd.api+json"
+
+
+class ErrorDocumentsMixin:
+    """For views whose answers are not JSON:API documents (the plain JSON of log-in, passwords and the quote, the
+    OpenAPI document, the docs page): their errors are JSON:API error documents all the same, whatever renderer
+    the success would have used (YAML, HTML), so a client reads every error under ``/v1`` one way."""
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        response = super().finalize_response(request, response, *args, **kwargs)
+        if isinstance(response, Response) and response.status_code >= 400:
+            response.accepted_renderer = ErrorDocumentRenderer()
+            response.accepted_media_type = ErrorDocumentRenderer.media_type
+        return response
+
+
 class StrictQueryMixin:
-    """A query parameter JSON:API does not define for this kind of endpoint is a 400."""
+    """A query parameter JSON:API does not define for this kind of endpoint, or an ``include`` path its serializer
+    does not declare, is a 400 naming the parameter (``eventsite.api.query``)."""
 
     collection_actions = ("list",)
 
@@ -24,6 +45,12 @@ class StrictQueryMixin:
         super().initial(request, *args, **kwargs)
         collection = getattr(self, "action", None) in self.collection_actions
         validate_query_parameters(request, COLLECTION_PARAMETERS if collection else RESOURCE_PARAMETERS)
+        if hasattr(self, "get_serializer_class") and any(
+            name == "include" or name.startswith("fields[") for name in request.query_params
+        ):
+            serializer_class = self.get_serializer_class()
+            validate_include(request, serializer_class)
+            validate_fields(request, serializer_class)
 
 
 class ResourceViewSet(

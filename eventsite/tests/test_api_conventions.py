@@ -108,3 +108,103 @@ def test_a_server_error_is_a_json_api_500(client, settings):
 def test_unknown_v1_urls_are_json_api_404s_even_with_debug_on(settings):
     settings.DEBUG = True
     assert_error(APIClient().get("/v1/discount-codes/null/relationships/tickets"), 404)
+
+
+@pytest.mark.parametrize(
+    ("params", "parameter"),
+    [
+        ({"include": "nope"}, "include"),
+        ({"include": "event.nope"}, "include"),
+        ({"include": "discount_code"}, "include"),
+        ({"include": "event,"}, "include"),
+        ({"sort": "created_at"}, "sort"),
+        ({"filter[ticket_type]": "paid"}, "filter[ticket_type]"),
+        ({"fields[ticket]": "sold_count"}, "fields[ticket]"),
+        ({"fields[discount_code]": "code"}, "fields[discount_code]"),
+        ({"filter[is-hidden]": "maybe"}, "filter[is-hidden]"),
+        ({"filter[is-hidden]": "unknown"}, "filter[is-hidden]"),
+        ({"filter[id]": "abc"}, "filter[id]"),
+        ({"filter[ticket-type]": "nope"}, "filter[ticket-type]"),
+        ({"page[number]": "x"}, "page[number]"),
+    ],
+)
+def test_every_query_parameter_error_names_its_parameter_and_points_nowhere(params, parameter):
+    error = assert_error(APIClient().get("/v1/tickets", params), 400, parameter=parameter)
+    assert "pointer" not in error["source"]
+
+
+@pytest.mark.parametrize("url", ["/v1/tickets/{pk}", "/v1/events/{event}/tickets"])
+def test_an_unknown_include_is_a_400_at_include_on_single_resources_and_related_lists(url, event):
+    ticket = TicketFactory(event=event)
+    response = APIClient().get(url.format(pk=ticket.pk, event=event.pk), {"include": "nope"})
+    error = assert_error(response, 400, parameter="include")
+    assert error["detail"] == "This endpoint cannot include “nope”."
+
+
+@pytest.mark.parametrize(("value", "count"), [("true", 0), ("false", 1)])
+def test_a_yes_no_filter_takes_true_or_false(event, value, count):
+    TicketFactory(event=event, is_hidden=False)
+    response = APIClient().get("/v1/tickets", {"filter[is-hidden]": value})
+    assert response.status_code == 200, response.content
+    assert len(response.json()["data"]) == count
+
+
+@pytest.mark.parametrize("value", ["maybe", "1", "0", "TRUE", "False", "unknown", "yes"])
+def test_a_yes_no_filter_refuses_anything_else(value):
+    error = assert_error(APIClient().get("/v1/tickets", {"filter[is-hidden]": value}), 400)
+    assert error["source"] == {"parameter": "filter[is-hidden]"}
+
+
+def test_includes_that_exist_are_taken(event):
+    TicketFactory(event=event)
+    response = APIClient().get("/v1/tickets", {"include": "event", "sort": "-created-at"})
+    assert response.status_code == 200 and response.json()["included"][0]["type"] == "event"
+
+
+def test_errors_about_the_request_as_a_whole_point_at_nothing(api, organizer):
+    for response, status in [
+        (api(organizer).delete("/v1/tickets"), 405),
+        (api(organizer).post("/v1/tickets", "{}", content_type="text/plain"), 415),
+    ]:
+        error = assert_error(response, status)
+        assert "pointer" not in error.get("source", {}), error
+
+
+@pytest.mark.parametrize(
+    ("params", "detail"),
+    [
+        ({"fields[ticket]": "nope"}, "The ticket resource has no member “nope”."),
+        ({"fields[ticket]": "name,prise"}, "The ticket resource has no member “prise”."),
+        ({"fields[tiket]": "name"}, "This endpoint shows no resources of type “tiket”."),
+    ],
+)
+def test_a_sparse_fieldset_names_members_the_endpoint_shows(params, detail):
+    error = assert_error(APIClient().get("/v1/tickets", params), 400, parameter=next(iter(params)))
+    assert error["detail"] == detail
+
+
+def test_sparse_fieldsets_of_included_types_and_empty_ones_are_taken(event):
+    TicketFactory(event=event)
+    response = APIClient().get("/v1/tickets", {"include": "event", "fields[event]": "name"})
+    assert response.status_code == 200, response.content
+    assert set(response.json()["included"][0]["attributes"]) == {"name"}
+    response = APIClient().get("/v1/tickets", {"fields[ticket]": ""})
+    assert response.status_code == 200, response.content
+    assert "attributes" not in response.json()["data"][0]
+
+
+@pytest.mark.parametrize(
+    ("member", "written", "code"),
+    [
+        ("payment-currency", "EUR0", "currency_unknown"),
+        ("payment-currency", "EURO", "currency_unknown"),
+        ("timezone", "Mars/Olympus", "timezone_unknown"),
+        ("timezone", "Mars/" + "x" * 80, "timezone_unknown"),
+    ],
+)
+def test_an_events_timezone_and_currency_have_the_rules_message_whatever_their_length(
+    api, owner, event, member, written, code
+):
+    doc = {"data": {"type": "event", "id": str(event.pk), "attributes": {member: written}}}
+    error = assert_error(api(owner).patch(f"/v1/events/{event.pk}", doc), 422, pointer=f"/data/attributes/{member}")
+    assert error["code"] == code

@@ -3,6 +3,7 @@
 object per problem. Every resource's members are covered by the generated tests in ``test_success_paths.py``;
 these are the cases of issue 13, as a client meets them."""
 
+import json
 from decimal import Decimal
 
 import pytest
@@ -312,3 +313,88 @@ def test_unknown_v1_urls_are_json_api_404s_for_every_method(method, path, organi
     if method != "HEAD":
         (error,) = errors_of(response, 404)
         assert error["code"] == "not_found"
+
+
+# Plain JSON bodies of the auth endpoints: generated from the views' declared keys (``TokenView.body_keys``)
+
+
+def token_view_bodies():
+    from eventsite.views import TokenView
+    from reliability.routes import iter_routes
+
+    for route, pattern in iter_routes():
+        view = getattr(pattern.callback, "view_class", None)
+        if view is not None and issubclass(view, TokenView):
+            for method in ("post", "patch", "put"):
+                if hasattr(view, method):
+                    yield pytest.param(route, method, view, id=f"{method.upper()} /{route}")
+
+
+@pytest.mark.parametrize(("route", "method", "view"), list(token_view_bodies()))
+def test_auth_bodies_refuse_unknown_and_underscored_keys_and_point_at_missing_ones(route, method, view, owner):
+    assert method in view.body_keys, f"{view.__name__} declares no body_keys for {method.upper()}"
+    keys = view.body_keys[method]
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"JWT {AccessToken.for_user(owner)}")
+    url = "/" + route
+    password = owner.password
+
+    def send(body):
+        return getattr(client, method)(url, body, format="json")
+
+    body = dict.fromkeys(keys, "x") | {"passwrd": "x", "new-password": "x"}
+    response = send(body)
+    assert pointers(response, 422) == ["/passwrd", "/new-password"]
+    assert response["Content-Type"].startswith(JSONAPI)
+    assert [e["code"] for e in response.json()["errors"]] == ["unknown_key", "unknown_key"]
+    for key in keys:
+        missing = dict.fromkeys(keys, "x")
+        del missing[key]
+        assert f"/{key}" in pointers(send(missing), 422)
+    assert pointers(getattr(client, method)(url, "[]", content_type="application/json"), 422) == [""]
+    owner.refresh_from_db()
+    assert owner.password == password  # nothing changed
+
+
+def test_a_login_with_a_missing_member_points_at_it():
+    response = APIClient().post("/v1/auth/login", {"email": "a@example.org"}, format="json")
+    assert pointers(response, 422) == ["/password"]
+    response = APIClient().post("/v1/auth/token/refresh", {}, format="json")
+    assert pointers(response, 422) == ["/refresh_token"]
+
+
+# The quote answers body errors as every other body: 422 with pointers, whatever the problem
+
+
+@pytest.mark.parametrize(
+    ("body", "pointer"),
+    [
+        ({"tickets": "x"}, "/tickets"),
+        ({"tickets": [{"id": "99999999", "quantity": 1}]}, "/tickets/0/id"),
+        ({"tickets": [{"id": "abc", "quantity": 1}]}, "/tickets/0/id"),
+        ({"tickets": [{"id": "1", "quantity": "x"}]}, "/tickets/0/quantity"),
+        ({}, "/tickets"),
+        ([], ""),
+        ({"tickets": [{"id": "1", "quantity": 1}], "discount-code-id": "abc"}, "/discount-code-id"),
+    ],
+)
+def test_the_quote_answers_every_body_error_with_a_422_and_a_pointer(paid_ticket, body, pointer):
+    body = json.loads(json.dumps(body).replace('"id": "1"', f'"id": "{paid_ticket.pk}"'))
+    response = Client().post("/v1/orders/calculate-amount", json.dumps(body), content_type="application/json")
+    assert pointers(response, 422) == [pointer]
+    assert response["Content-Type"].startswith(JSONAPI)
+
+
+def test_an_unknown_code_is_the_same_422_problem_in_the_quote_and_in_an_order(api, stranger, paid_ticket):
+    lines = [{"id": str(paid_ticket.pk), "quantity": 1}]
+    quote = Client().post(
+        "/v1/orders/calculate-amount",
+        json.dumps({"tickets": lines, "discount-code": "NOPE"}),
+        content_type="application/json",
+    )
+    [note] = quote.json()["errors"]
+    order = api(stranger).post(
+        "/v1/orders", {"data": {"type": "order", "attributes": {"tickets": lines, "code": "NOPE"}}}
+    )
+    [error] = errors_of(order, 422)
+    assert (note["status"], note["code"], note["detail"]) == (error["status"], error["code"], error["detail"])

@@ -44,7 +44,7 @@ def api_log_in(email: str, password: str, address: str = "127.0.0.1", **extra):
 
 def assert_api_locked_out(response) -> None:
     assert response.status_code == 429, response.content
-    assert response["Content-Type"].startswith("application/json")
+    assert response["Content-Type"].startswith("application/vnd.api+json")
     assert int(response["Retry-After"]) == settings.AXES_COOLOFF_TIME.total_seconds()
     error = response.json()["errors"][0]
     assert error["code"] == "throttled" and "Too many failed log-ins" in error["detail"]

@@ -537,3 +537,36 @@ def test_unknown_members_are_refused_on_create_and_update(world, kind):
     response = client_for(user).patch(resource.detail.format(id=created["data"]["id"]), change, format="vnd.api+json")
     assert response.status_code == 422, response.content
     assert {e["source"]["pointer"] for e in response.json()["errors"]} == expected_pointers
+
+
+def underscored_member_params():
+    for kind, resource in RESOURCES.items():
+        for member in writable_members(resource.serializer):
+            if "-" in member:
+                yield pytest.param(kind, member, id=f"{kind}.{member.replace('-', '_')}")
+
+
+@pytest.mark.parametrize(("kind", "member"), list(underscored_member_params()))
+def test_a_member_written_with_underscores_is_refused_at_its_pointer(world, kind, member):
+    """Member names are dasherized: ``tickets_number`` is no member (DRF would have taken it as ``tickets-number``
+    on some resources and dropped it on others), on create and on update, and nothing changes."""
+    m, resource = spec(kind, member), RESOURCES[kind]
+    underscored = member.replace("-", "_")
+    at = f"/data/{section_of(kind, member)}/{underscored}"
+    value = resolve(m.first, world)
+    doc = document(kind, world, m.also)
+    section = section_of(kind, member)
+    doc["data"][section][underscored] = {"data": value} if section == "relationships" else value
+    user = getattr(world, resource.user) if resource.user else None
+    response = client_for(user).post(resource.collection(world), doc, format="vnd.api+json")
+    assert_pointed_error(response, 422, at)
+    assert [e["code"] for e in response.json()["errors"]] == ["unknown_member"]
+    if not resource.updates or m.second is UNCHANGEABLE:
+        return
+    created = create(kind, world, {**m.also, member: value}).json()
+    change = document(kind, world, {}, id=created["data"]["id"], base=False)
+    second = resolve(m.second, world)
+    change["data"][section][underscored] = {"data": second} if section == "relationships" else second
+    response = client_for(user).patch(resource.detail.format(id=created["data"]["id"]), change, format="vnd.api+json")
+    assert_pointed_error(response, 422, at)
+    assert_shows(kind, world, created, member, value)
