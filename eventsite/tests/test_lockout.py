@@ -138,7 +138,8 @@ def test_the_admin_still_answers_with_its_page(organizer):
     [
         ("E-User@Example.org", "e-user@example.org"),
         ("  e-user@example.org ", "e-user@example.org"),
-        ("e-us\u0131r@example.org", "e-usir@example.org"),  # dotless i: PostgreSQL's UPPER makes it an I
+        ("\u212aelvin@example.org", "kelvin@example.org"),  # the Kelvin sign: NFKC makes it a K
+        ("\uff4belvin@\uff45xample.org", "kelvin@example.org"),  # full-width letters
         ("stra\u00dfe@example.org", "strasse@example.org"),
     ],
 )

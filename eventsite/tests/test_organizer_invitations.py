@@ -123,14 +123,60 @@ def test_the_answer_is_the_same_whether_or_not_the_address_has_an_account(invite
     assert sorted(m.to[0] for m in mail.outbox) == ["member@example.org", "nobody@example.org"]
 
 
-def test_someone_who_signs_up_later_with_the_address_finds_the_invitation(api, invite, event):
+def test_someone_who_signs_up_later_with_the_address_finds_the_invitation_once_verified(
+    api, invite, event, django_capture_on_commit_callbacks
+):
     invitation_id = invite("later@example.org").json()["data"]["id"]
     body = {"data": {"type": "user", "attributes": {"email": "Later@example.org", "password": "a-sturdy-passphrase"}}}
-    assert api(None).post("/v1/users", body).status_code == 201
-    newcomer = User.objects.get(email__iexact="later@example.org")
-    response = api(newcomer).patch(f"{LIST}/{invitation_id}", answer_doc(invitation_id, status="accepted"))
+    with django_capture_on_commit_callbacks(execute=True):
+        assert api(None).post("/v1/users", body).status_code == 201
+    newcomer = User.objects.get(email_key="later@example.org")
+    # Signing up proves nothing: the invitation stays out of sight and cannot be accepted.
+    assert api(newcomer).get(LIST).json()["data"] == []
+    answer = answer_doc(invitation_id, status="accepted")
+    assert api(newcomer).patch(f"{LIST}/{invitation_id}", answer).status_code == 404
+    with pytest.raises(rules.RuleError) as refused:
+        rules.accept_invitation(invitation=OrganizerInvitation.objects.get(pk=invitation_id), user=newcomer)
+    assert refused.value.problems[0].code == "email_not_verified"
+    # The token mailed to the address, sent back while logged in, proves it.
+    token = verification_token(mail.outbox[-1])
+    assert mail.outbox[-1].to == ["Later@example.org"]
+    assert api(newcomer).client.post("/v1/auth/verify-email", {"token": token}, format="json").status_code == 200
+    response = api(newcomer).patch(f"{LIST}/{invitation_id}", answer)
     assert response.status_code == 200
     assert newcomer in event.organizers.all()
+
+
+def verification_token(message) -> str:
+    import re
+
+    return re.search(r'"token": "([^"]+)"', message.body).group(1)
+
+
+def test_attack_invitation_squatting_a_stranger_who_signs_up_with_the_address_gets_nothing(
+    api, client, invite, event, django_capture_on_commit_callbacks
+):
+    """Before: sign-up took any address unproven, and whoever signed up with the invitee's address (before or after
+    the invitation) saw it, accepted it and became an organizer (API and admin)."""
+    before = UserFactory(email="kim@example.org", email_verified_at=None)  # signed up first, never verified
+    invitation_id = invite("Kim@Example.org").json()["data"]["id"]
+    answer = answer_doc(invitation_id, status="accepted")
+    assert api(before).get(LIST).json()["data"] == []
+    assert api(before).get(f"{LIST}/{invitation_id}").status_code == 404
+    assert api(before).patch(f"{LIST}/{invitation_id}", answer).status_code == 404
+    client.force_login(before)
+    assert client.get("/admin/").status_code == 302  # no way into the admin through the invitation either
+    # ...nor by a look-alike spelling: the Kelvin sign is the same account, refused at sign-up
+    body = {"data": {"type": "user", "attributes": {"email": "\u212aim@example.org", "password": "x-sturdy-pass"}}}
+    with django_capture_on_commit_callbacks(execute=True):
+        assert api(None).post("/v1/users", body).status_code == 409
+    # ...nor by answering with a token mailed to another account or address
+    mallory = UserFactory(email="mallory@example.org", email_verified_at=None)
+    token = rules.email_verification_token(mallory)
+    refused = api(before).client.post("/v1/auth/verify-email", {"token": token}, format="json")
+    assert refused.status_code == 422 and refused.json()["errors"][0]["source"]["pointer"] == "/token"
+    assert OrganizerInvitation.objects.get(pk=invitation_id).status == InvitationStatus.PENDING
+    assert not event.organizers.exists()
 
 
 @pytest.mark.parametrize(
