@@ -225,7 +225,6 @@ def password_problems(user: User, password: str, field: str) -> list[Problem]:
     return []
 
 
-@transaction.atomic
 def change_password(*, user: User, old_password: str, new_password: str, request) -> None:
     """Set a new password after checking the current one.
 
@@ -234,12 +233,14 @@ def change_password(*, user: User, old_password: str, new_password: str, request
     pair is refused without looking (the caller reads ``request.axes_locked_out``). A stolen access token thus
     gets no more guesses at the password than the log-in gives.
     """
+    # Outside the transaction: a refused guess must stay counted when the refusal rolls the transaction back.
     checked = authenticate(request=request, username=user.get_username(), password=old_password)
     if checked is None or checked.pk != user.pk:
         raise RuleError(Problem("old_password", OLD_PASSWORD_WRONG, "old_password_wrong"))
-    raise_if(password_problems(user, new_password, "new_password"))
-    user.set_password(new_password)
-    user.save(update_fields=["password"])
+    with transaction.atomic():
+        raise_if(password_problems(user, new_password, "new_password"))
+        user.set_password(new_password)
+        user.save(update_fields=["password"])
 
 
 def reset_uid(user: User) -> str:
