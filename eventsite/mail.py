@@ -47,11 +47,9 @@ def inert(text: str, limit: int = QUOTED_LENGTH) -> str:
     text = unicodedata.normalize("NFKC", text)
     text = "".join(ch if unicodedata.category(ch)[0] != "C" else " " for ch in text)
     text = " ".join(text.split())
-    if len(text) > limit:
-        text = text[: limit - 1].rstrip() + "…"
-    text = _DOTS.sub("[.]", text)
-    text = _SCHEME.sub("[:]", text)
-    return text.replace("@", "[at]")
+    text = _SCHEME.sub("[:]", _DOTS.sub("[.]", text)).replace("@", "[at]")
+    # Capped after the dots are replaced, so a cut cannot leave a dot behind.
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
 def send_organizer_invitation(invitation_id: int) -> None:

@@ -4,9 +4,12 @@ Issue 12, attack 4: ``POST /v1/events/{own}/relationships/organizers`` took any 
 that user an organizer without asking them; the admin's event page then listed their e-mail addresses.
 """
 
+import re
+
 import pytest
 from django.core import mail
 
+from eventsite import mail as mail_module
 from eventsite import rules
 from eventsite.models import Event, InvitationStatus, OrganizerInvitation, User
 from eventsite.tests.factories import EventFactory, UserFactory
@@ -148,8 +151,6 @@ def test_someone_who_signs_up_later_with_the_address_finds_the_invitation_once_v
 
 
 def verification_token(message) -> str:
-    import re
-
     return re.search(r'"token": "([^"]+)"', message.body).group(1)
 
 
@@ -373,3 +374,41 @@ def test_the_owners_list_costs_the_same_whatever_its_length(api, owner, event, d
     invitations(40)
     with django_assert_num_queries(2):
         assert len(api(owner).get(LIST, {"include": "event", "page[size]": 100}).json()["data"]) == 41
+
+
+PHISHING_NAMES = [
+    "Urgent: reset your password at https://evil.example/login now",
+    "Your account is locked, go to www.evil.example",
+    "Write to support@evil.example today",
+    "Visit evil\uff0eexample or evil\u3002example",  # a full-width and an ideographic full stop
+    "<a href='http://evil.example'>Click</a>",
+    "\u202eelpmaxe.live\u202c and more",  # a right-to-left override
+]
+
+
+@pytest.mark.parametrize("name", PHISHING_NAMES)
+def test_an_event_name_in_the_invitation_mail_cannot_become_a_link_or_pass_for_our_words(invite, event, name):
+    """The event's name is the organizer's text, mailed to an address they typed: before, a name such as "Urgent:
+    reset your password at http://evil…" was rendered as it is, and mail clients made a link of it."""
+    Event.objects.filter(pk=event.pk).update(name=name + " " + "padding " * 30)
+    assert invite("alice@example.org").status_code == 201
+    (message,) = mail.outbox
+    (html, media), *_ = message.alternatives
+    assert media == "text/html"
+    for part in (message.subject, message.body, html):
+        for link in ("http://", "https://", "evil.example", "www.evil", "@evil", "evil\uff0e", "evil\u3002"):
+            assert link not in part, (link, part)
+        assert "\u202e" not in part
+        assert "evil[.]example" in part or "elpmaxe[.]live" in part
+    assert "<a " not in html  # the template has no links, and the name is escaped
+    if "<a " in name:
+        assert "&lt;a href=" in html
+    quoted = re.search(r"“(.*)”", message.body).group(1)
+    assert len(quoted) <= mail_module.QUOTED_LENGTH  # capped
+    assert "as its organizer wrote it" in message.body and "as its organizer wrote it" in html
+
+
+def test_inert_keeps_ordinary_names_readable():
+    assert mail_module.inert("PyCon DE & PyData 2027") == "PyCon DE & PyData 2027"
+    assert mail_module.inert("Line\r\nbreak\tand\u200bzero width") == "Line break and zero width"
+    assert mail_module.inert("v1.2 meetup") == "v1[.]2 meetup"
