@@ -16,6 +16,7 @@ from discounts.models import DiscountCode
 from tickets.models import Ticket
 
 from . import rules
+from .addresses import canonical_email
 from .admin_scoping import EventScopedAdmin, EventScopedInline, is_superuser
 from .errors import RuleError
 from .models import Event, InvitationStatus, OrganizerInvitation, User
@@ -92,11 +93,15 @@ class InvitationForm(forms.ModelForm):
             self.fields["email"].disabled = True
             self.fields["revoke"].disabled = self.instance.status != InvitationStatus.PENDING
 
+    def clean_email(self):
+        email = self.cleaned_data.get("email")
+        return canonical_email(email) if email else email  # what the API stores: NFKC, domain lower-cased
+
     def clean(self):
         cleaned = super().clean()
         event = self.instance.event if self.instance.event_id else None
         if self.instance.pk is None and cleaned.get("email") and event is not None:
-            email = User.objects.normalize_email(cleaned["email"])
+            email = cleaned["email"]
             for problem in rules.invitation_problems(event=event, email=email):
                 self.add_error("email", problem.message)
         return cleaned

@@ -17,6 +17,7 @@ IDENTIFIER_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"
 IDENTIFIER_LENGTH = 8
 
 EVENT_ENDS_BEFORE_START = "An event must end after it starts."
+EMAIL_TAKEN = "An account with this e-mail address exists already."
 
 
 def generate_identifier() -> str:
@@ -132,6 +133,10 @@ class User(AbstractBaseUser, PermissionsMixin):
     def clean(self):
         super().clean()
         self.email = self.__class__.objects.normalize_email(self.email)
+        # The admin's forms: another spelling of an existing address is that account's (the unique key would
+        # otherwise refuse the write with an error instead of a message).
+        if type(self).objects.with_email(self.email).exclude(pk=self.pk).exists():
+            raise ValidationError({"email": EMAIL_TAKEN})
 
     @property
     def email_verified(self) -> bool:

@@ -21,7 +21,7 @@ from . import background, mail
 from .addresses import canonical_email, email_key
 from .currencies import ISO_4217
 from .errors import Kind, Problem, RuleError, raise_if
-from .models import EVENT_ENDS_BEFORE_START, Event, InvitationStatus, OrganizerInvitation, User
+from .models import EMAIL_TAKEN, EVENT_ENDS_BEFORE_START, Event, InvitationStatus, OrganizerInvitation, User
 
 NAME_BLANK = "An event needs a name."
 TIMEZONE_UNKNOWN = "“{value}” is not a known time zone (e.g. Europe/Berlin)."
@@ -40,7 +40,6 @@ INVITATION_NOT_PENDING = "This invitation is {status}; only a pending invitation
 ONLY_INVITEE_ANSWERS = "Only the person invited accepts or declines an invitation."
 OLD_PASSWORD_WRONG = "The current password is wrong."
 RESET_TOKEN_INVALID = "This reset token is invalid, used or expired; ask for a new one."
-EMAIL_TAKEN = "An account with this e-mail address exists already."
 EMAIL_NOT_VERIFIED = (
     "Confirm your e-mail address first: send the token we mailed you to POST /v1/auth/verify-email "
     "(a new one: POST /v1/auth/verify-email/resend)."

@@ -113,9 +113,7 @@ def demo_orders(event, tickets):
     code = DiscountCode.objects.filter(event=event).with_code("EARLY10").first()
     if code is None or Order.objects.filter(discount_code=code).exists():
         return
-    buyer = User.objects.with_email("buyer@example.com").first() or User.objects.create_user(
-        email="buyer@example.com"
-    )
+    buyer = User.objects.with_email("buyer@example.com").first() or User.objects.create_user(email="buyer@example.com")
     now = timezone.now()
     for days_ago, lines in DEMO_ORDERS:
         order, _ = place_order(
