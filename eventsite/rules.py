@@ -159,7 +159,7 @@ def invite_organizer(*, event: Event, email: str, invited_by: User) -> tuple[Org
         return existing, False
     invitation = OrganizerInvitation.objects.create(event=event, email=email, invited_by=invited_by)
     pk = invitation.pk
-    transaction.on_commit(lambda: background.run_later(mail.send_organizer_invitation, pk))
+    transaction.on_commit(lambda: background.run_later(mail.send_organizer_invitation, pk), robust=True)
     return invitation, True
 
 
@@ -306,7 +306,7 @@ def sign_up(*, email: str, password: str, first_name: str = "", last_name: str =
         raise RuleError(Problem("email", EMAIL_TAKEN, "email_taken", Kind.CONFLICT))
     user = User.objects.create_user(email=email, password=password, first_name=first_name, last_name=last_name)
     pk = user.pk
-    transaction.on_commit(lambda: background.run_later(mail.send_email_verification, pk))
+    transaction.on_commit(lambda: background.run_later(mail.send_email_verification, pk), robust=True)
     return user
 
 
