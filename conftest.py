@@ -106,6 +106,14 @@ def _fast_password_hashing(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture(autouse=True)
+def _background_jobs_inline(settings):
+    # Mails leave on a thread after the response in production (eventsite.background); a test reads mail.outbox
+    # right after its request, so jobs run at once. eventsite/tests/test_email_verification.py and
+    # test_passwords.py check the request path with the real hand-over.
+    settings.BACKGROUND_JOBS_INLINE = True
+
+
 class JsonApiClient:
     """A test client speaking JSON:API: sends ``application/vnd.api+json`` bodies, logs in with a JWT."""
 

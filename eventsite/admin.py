@@ -18,6 +18,7 @@ from tickets.models import Ticket
 
 from . import rules
 from .access import is_superuser
+from .addresses import canonical_email
 from .admin_site import EventScopedAdmin, EventScopedInline
 from .errors import RuleError
 from .models import Event, InvitationStatus, OrganizerInvitation, User
@@ -46,8 +47,9 @@ class UserAdmin(DjangoUserAdmin):
         (None, {"fields": ("email", "password")}),
         ("Name", {"fields": ("first_name", "last_name")}),
         ("Permissions", {"fields": ("is_active", "is_staff", "is_superuser", "groups", "user_permissions")}),
-        ("Dates", {"fields": ("last_login", "date_joined")}),
+        ("Dates", {"fields": ("last_login", "date_joined", "email_verified_at")}),
     )
+    readonly_fields = ("email_verified_at",)
     add_fieldsets = ((None, {"classes": ("wide",), "fields": ("email", "password1", "password2")}),)
 
     def save_model(self, request, obj, form, change):
@@ -93,11 +95,15 @@ class InvitationForm(forms.ModelForm):
             self.fields["email"].disabled = True
             self.fields["revoke"].disabled = self.instance.status != InvitationStatus.PENDING
 
+    def clean_email(self):
+        email = self.cleaned_data.get("email")
+        return canonical_email(email) if email else email  # what the API stores: NFKC, domain lower-cased
+
     def clean(self):
         cleaned = super().clean()
         event = self.instance.event if self.instance.event_id else None
         if self.instance.pk is None and cleaned.get("email") and event is not None:
-            email = User.objects.normalize_email(cleaned["email"])
+            email = cleaned["email"]
             for problem in rules.invitation_problems(event=event, email=email):
                 self.add_error("email", problem.message)
         return cleaned

@@ -25,14 +25,14 @@ from .models import Event, InvitationStatus, OrganizerInvitation
 
 def may_use_admin(user) -> bool:
     """Staff and superusers as in Django, every active user who owns or organizes at least one event, and anyone
-    with a pending invitation to organize one (they answer it there; they see nothing else)."""
+    whose verified address has a pending invitation to organize one (they answer it there; they see nothing else)."""
     if not user.is_authenticated or not user.is_active:
         return False
     return (
         user.is_staff
         or user.is_superuser
         or manages_any_event(user)
-        or OrganizerInvitation.objects.addressed_to(user.email).filter(status=InvitationStatus.PENDING).exists()
+        or OrganizerInvitation.objects.addressed_to_user(user).filter(status=InvitationStatus.PENDING).exists()
     )
 
 

@@ -1,31 +1,29 @@
 """The core domain: users (who log in by e-mail) and events with their roles (one owner, many organizers)."""
 
-import re
 import secrets
 
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
-from django.core.validators import EmailValidator
+from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import F, Q, Value
-from django.db.models.functions import Lower
+from django.db.models import F, Q
 from django.utils import timezone
+
+from .addresses import KEY_MAX_LENGTH, AddressValidator, canonical_email, email_key
 
 # Look-alike characters are left out so that an identifier read aloud or copied by hand stays right.
 IDENTIFIER_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"
 IDENTIFIER_LENGTH = 8
+
+EMAIL_TAKEN = "An account with this e-mail address exists already."
 
 
 def generate_identifier() -> str:
     return "".join(secrets.choice(IDENTIFIER_ALPHABET) for _ in range(IDENTIFIER_LENGTH))
 
 
-class AddressValidator(EmailValidator):
-    """Django's e-mail check, but a one-letter top-level label is allowed (``a@b.c``, as internal domains use)."""
-
-    domain_regex = re.compile(r"^(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z0-9-]{1,63}(?<!-)\Z", re.IGNORECASE)
-
-
 class AddressField(models.EmailField):
+    """An e-mail address, checked by ``eventsite.addresses`` (ASCII before the ``@``, as Django means it)."""
+
     default_validators = [AddressValidator()]
 
 
@@ -61,11 +59,22 @@ class UserManager(BaseUserManager):
     def create_superuser(self, email, password=None, **extra_fields):
         extra_fields.setdefault("is_staff", True)
         extra_fields.setdefault("is_superuser", True)
+        # The operator typed their own address (createsuperuser, the demo): it counts as verified.
+        extra_fields.setdefault("email_verified_at", timezone.now())
         return self._create_user(email, password, **extra_fields)
 
+    @classmethod
+    def normalize_email(cls, email):
+        """The stored form of an address (``eventsite.addresses.canonical_email``: NFKC, domain lower-cased)."""
+        return canonical_email(email or "")
+
     def get_by_natural_key(self, username):
-        # E-mail addresses are compared case-insensitively, so Alice@X.org and alice@x.org are one account.
-        return self.get(email__iexact=username)
+        # One account per key: Alice@X.org, alice@x.org and \u212alice@x.org (a Kelvin sign) are one account.
+        return self.get(email_key=email_key(username))
+
+    def with_email(self, email: str) -> "models.QuerySet":
+        """The account of this address, in any letter case or compatibility form (at most one)."""
+        return self.filter(email_key=email_key(email))
 
 
 class User(AbstractBaseUser, PermissionsMixin):
@@ -81,6 +90,16 @@ class User(AbstractBaseUser, PermissionsMixin):
         editable=False,
         help_text="API tokens issued before this moment are refused (set when the account is deactivated).",
     )
+    # Kept by save() from ``email`` (eventsite.addresses.email_key). Null only for an account whose key an older
+    # account already held when keys were introduced (migration 0005): it cannot log in until its address changes.
+    email_key = models.CharField(max_length=KEY_MAX_LENGTH, null=True, editable=False)  # noqa: DJ001
+    email_verified_at = models.DateTimeField(
+        "e-mail verified at",
+        null=True,
+        blank=True,
+        editable=False,
+        help_text="When the holder proved they receive mail at this address; cleared when the address changes.",
+    )
 
     objects = UserManager()
 
@@ -92,6 +111,7 @@ class User(AbstractBaseUser, PermissionsMixin):
         ordering = ["id"]
         constraints = [
             models.UniqueConstraint(models.functions.Lower("email"), name="user_email_unique_ci"),
+            models.UniqueConstraint(fields=["email_key"], name="user_email_key_unique"),
         ]
 
     def __str__(self) -> str:
@@ -100,6 +120,28 @@ class User(AbstractBaseUser, PermissionsMixin):
     def clean(self):
         super().clean()
         self.email = self.__class__.objects.normalize_email(self.email)
+        # The admin's forms: another spelling of an existing address is that account's (the unique key would
+        # otherwise refuse the write with an error instead of a message).
+        if type(self).objects.with_email(self.email).exclude(pk=self.pk).exists():
+            raise ValidationError({"email": EMAIL_TAKEN})
+
+    @property
+    def email_verified(self) -> bool:
+        return self.email_verified_at is not None
+
+    def save(self, *args, **kwargs):
+        """Keep ``email_key`` with ``email``; a new address is unverified until its holder proves it again."""
+        update_fields = kwargs.get("update_fields")
+        if update_fields is None or "email" in update_fields:
+            key = email_key(self.email)
+            if self.pk is not None and self.email_verified_at is not None:
+                stored = type(self).objects.filter(pk=self.pk).values_list("email_key", flat=True).first()
+                if stored is not None and stored != key:
+                    self.email_verified_at = None
+            self.email_key = key
+            if update_fields is not None:
+                kwargs["update_fields"] = {*update_fields, "email_key", "email_verified_at"}
+        super().save(*args, **kwargs)
 
 
 class EventQuerySet(models.QuerySet):
@@ -143,19 +185,26 @@ class InvitationStatus(models.TextChoices):
 
 
 class OrganizerInvitationQuerySet(models.QuerySet):
-    def _to_address(self, email: str) -> tuple["OrganizerInvitationQuerySet", Q]:
-        """The queryset and a condition "addressed to ``email`` in any letter case", compared by the database's
-        ``LOWER`` on both sides as the unique index on ``Lower(email)`` compares (the two never disagree, and
-        the index serves the look-up)."""
-        return self.alias(email_lower=Lower("email")), Q(email_lower=Lower(Value(email)))
+    def bulk_create(self, objs, *args, **kwargs):
+        objs = list(objs)
+        for obj in objs:  # save() keeps the key; a bulk write bypasses it
+            obj.email_key = email_key(obj.email)
+        return super().bulk_create(objs, *args, **kwargs)
 
     def addressed_to(self, email: str) -> "OrganizerInvitationQuerySet":
-        queryset, condition = self._to_address(email)
-        return queryset.filter(condition)
+        """Addressed to ``email`` in any letter case or compatibility form (``eventsite.addresses.email_key``)."""
+        return self.filter(email_key=email_key(email))
+
+    def addressed_to_user(self, user) -> "OrganizerInvitationQuerySet":
+        """Addressed to this account, if it may see them: active, and its address verified. An unverified account
+        is anybody who typed the address at sign-up; it learns nothing of the invitations to that address."""
+        if not (user.is_authenticated and user.is_active and user.email_verified_at is not None):
+            return self.none()
+        return self.addressed_to(user.email)
 
     def visible_to(self, user) -> "OrganizerInvitationQuerySet":
-        """The invitee's own invitations (matched by their account's e-mail address) and those of the events the
-        user owns; admins see all.
+        """The invitee's own invitations (matched by their account's verified e-mail address) and those of the
+        events the user owns; admins see all.
 
         Co-organizers do not see an event's invitations: an address that has not answered is known to the owner
         who typed it, and to nobody else.
@@ -164,8 +213,10 @@ class OrganizerInvitationQuerySet(models.QuerySet):
             return self.none()
         if user.is_superuser:
             return self
-        queryset, condition = self._to_address(user.email)
-        return queryset.filter(condition | Q(event__owner_id=user.pk))
+        own = Q(event__owner_id=user.pk)
+        if user.email_verified_at is not None:
+            own |= Q(email_key=email_key(user.email))
+        return self.filter(own)
 
 
 class OrganizerInvitation(models.Model):
@@ -176,6 +227,7 @@ class OrganizerInvitation(models.Model):
 
     event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="organizer_invitations")
     email = AddressField("e-mail address")
+    email_key = models.CharField(max_length=KEY_MAX_LENGTH, default="", editable=False)  # kept by save()
     invited_by = models.ForeignKey(
         User, on_delete=models.SET_NULL, null=True, blank=True, related_name="sent_organizer_invitations"
     )
@@ -189,10 +241,9 @@ class OrganizerInvitation(models.Model):
         ordering = ["-created_at", "-id"]
         constraints = [
             models.UniqueConstraint(
-                Lower("email"),
-                "event",
+                fields=["email_key", "event"],
                 condition=Q(status=InvitationStatus.PENDING),
-                name="organizer_invitation_one_pending_per_address",
+                name="organizer_invitation_one_pending_per_key",
             ),
             models.CheckConstraint(
                 condition=Q(status__in=InvitationStatus.values), name="organizer_invitation_status_known"
@@ -207,3 +258,9 @@ class OrganizerInvitation(models.Model):
     def __str__(self) -> str:
         # No address: this text lands in the event's history, which its co-organizers read.
         return f"invitation {self.pk} to organize {self.event}"
+
+    def save(self, *args, **kwargs):
+        self.email_key = email_key(self.email)
+        if kwargs.get("update_fields") is not None and "email" in kwargs["update_fields"]:
+            kwargs["update_fields"] = {*kwargs["update_fields"], "email_key"}
+        super().save(*args, **kwargs)

@@ -7,8 +7,10 @@ import zoneinfo
 from typing import Any
 
 from django.conf import settings
+from django.contrib.auth import authenticate
 from django.contrib.auth.password_validation import validate_password
 from django.contrib.auth.tokens import default_token_generator
+from django.core import signing
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -16,10 +18,11 @@ from django.utils import timezone
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_decode, urlsafe_base64_encode
 
-from . import mail
+from . import background, mail
+from .addresses import canonical_email, email_key
 from .currencies import ISO_4217
 from .errors import Kind, Problem, RuleError, raise_if
-from .models import Event, InvitationStatus, OrganizerInvitation, User
+from .models import EMAIL_TAKEN, Event, InvitationStatus, OrganizerInvitation, User
 
 NAME_BLANK = "An event needs a name."
 EVENT_ENDS_BEFORE_START = "An event must end after it starts."
@@ -39,6 +42,13 @@ INVITATION_NOT_PENDING = "This invitation is {status}; only a pending invitation
 ONLY_INVITEE_ANSWERS = "Only the person invited accepts or declines an invitation."
 OLD_PASSWORD_WRONG = "The current password is wrong."
 RESET_TOKEN_INVALID = "This reset token is invalid, used or expired; ask for a new one."
+EMAIL_NOT_VERIFIED = (
+    "Confirm your e-mail address first: send the token we mailed you to POST /v1/auth/verify-email "
+    "(a new one: POST /v1/auth/verify-email/resend)."
+)
+VERIFICATION_TOKEN_INVALID = (
+    "This verification token is invalid, expired or for another account or address; ask for a new one."
+)
 
 #: Pending invitations one event may have at once: each is a mail to an address its owner typed.
 MAX_PENDING_INVITATIONS = 50
@@ -102,28 +112,33 @@ def delete_event(*, event: Event) -> None:
 
 # --- Organizers, by invitation ------------------------------------------------------------------------------------
 # Nobody becomes an organizer without saying yes: the owner invites an e-mail address, whoever holds an account
-# with that address (any letter case) accepts or declines. Whether an address has an account is never revealed.
+# with that address (any letter case or compatibility form, ``eventsite.addresses.email_key``) **and has proved
+# it** (``User.email_verified_at``) accepts or declines. Sign-up does not prove an address: without the proof,
+# anybody who signed up with the invitee's address would receive their invitations. Whether an address has an
+# account is never revealed.
 
 
 def may_invite(user, event: Event) -> bool:
-    """Who invites organizers and revokes invitations: the event's owner, and admins."""
-    return bool(user.is_authenticated and user.is_active and (user.is_superuser or event.owner_id == user.pk))
+    """Who invites organizers and revokes invitations: the event's owner with a verified address (an invitation
+    is a mail from us to an address they typed), and admins."""
+    if not (user.is_authenticated and user.is_active):
+        return False
+    return bool(user.is_superuser or (event.owner_id == user.pk and user.email_verified_at is not None))
 
 
 def is_invitee(user, invitation: OrganizerInvitation) -> bool:
-    """Whether the invitation is addressed to this user's e-mail address, compared as the database compares."""
-    if not (user.is_authenticated and user.is_active):
-        return False
-    return OrganizerInvitation.objects.filter(pk=invitation.pk).addressed_to(user.email).exists()
+    """Whether the invitation is addressed to this account's verified e-mail address."""
+    return OrganizerInvitation.objects.filter(pk=invitation.pk).addressed_to_user(user).exists()
 
 
 def invitation_problems(*, event: Event, email: str) -> list[Problem]:
     """Why ``email`` cannot be invited to organize ``event`` now (the admin form asks before the rule runs)."""
     if event.pk is None:  # an event being created (admin): nobody runs it yet, nothing is pending
         return []
-    if Event.objects.filter(pk=event.pk, owner__email__iexact=email).exists():
+    key = email_key(email)
+    if Event.objects.filter(pk=event.pk, owner__email_key=key).exists():
         return [Problem("email", OWNER_IS_NOT_AN_ORGANIZER, "owner_is_not_an_organizer", Kind.CONFLICT)]
-    if event.organizers.filter(email__iexact=email).exists():
+    if event.organizers.filter(email_key=key).exists():
         return [Problem("email", ALREADY_AN_ORGANIZER, "already_an_organizer", Kind.CONFLICT)]
     pending = event.organizer_invitations.filter(status=InvitationStatus.PENDING)
     if pending.count() >= MAX_PENDING_INVITATIONS and not pending.addressed_to(email).exists():
@@ -141,7 +156,7 @@ def invite_organizer(*, event: Event, email: str, invited_by: User) -> tuple[Org
     of one address make one invitation and one mail. The answer is the same whether or not the address has an
     account.
     """
-    email = User.objects.normalize_email(email)
+    email = canonical_email(email)
     Event.objects.select_for_update().filter(pk=event.pk).values_list("pk").get()
     raise_if(invitation_problems(event=event, email=email))
     existing = event.organizer_invitations.filter(status=InvitationStatus.PENDING).addressed_to(email).first()
@@ -149,7 +164,7 @@ def invite_organizer(*, event: Event, email: str, invited_by: User) -> tuple[Org
         return existing, False
     invitation = OrganizerInvitation.objects.create(event=event, email=email, invited_by=invited_by)
     pk = invitation.pk
-    transaction.on_commit(lambda: mail.send_organizer_invitation(pk), robust=True)
+    transaction.on_commit(lambda: background.run_later(mail.send_organizer_invitation, pk), robust=True)
     return invitation, True
 
 
@@ -168,13 +183,17 @@ def _answer(invitation: OrganizerInvitation, status: InvitationStatus) -> Organi
 
 
 def _refuse_unless_invitee(user: User, invitation: OrganizerInvitation) -> None:
-    if not is_invitee(user, invitation):
-        raise RuleError(Problem("status", ONLY_INVITEE_ANSWERS, "only_invitee_answers", Kind.CONFLICT))
+    if is_invitee(user, invitation):
+        return
+    if user.is_authenticated and user.email_verified_at is None and invitation.email_key == email_key(user.email):
+        raise RuleError(Problem("status", EMAIL_NOT_VERIFIED, "email_not_verified", Kind.CONFLICT))
+    raise RuleError(Problem("status", ONLY_INVITEE_ANSWERS, "only_invitee_answers", Kind.CONFLICT))
 
 
 @transaction.atomic
 def accept_invitation(*, invitation: OrganizerInvitation, user: User) -> OrganizerInvitation:
-    """The invitee says yes and becomes an organizer of the event."""
+    """The invitee, with their address verified, says yes and becomes an organizer of the event."""
+    user = User.objects.select_for_update().get(pk=user.pk)  # its address and its proof, as committed
     _refuse_unless_invitee(user, invitation)
     if invitation.event.owner_id == user.pk:
         raise RuleError(Problem("status", OWNER_IS_NOT_AN_ORGANIZER, "owner_is_not_an_organizer", Kind.CONFLICT))
@@ -210,13 +229,22 @@ def password_problems(user: User, password: str, field: str) -> list[Problem]:
     return []
 
 
-@transaction.atomic
-def change_password(*, user: User, old_password: str, new_password: str) -> None:
-    if not user.check_password(old_password):
+def change_password(*, user: User, old_password: str, new_password: str, request) -> None:
+    """Set a new password after checking the current one.
+
+    The current password is checked by ``authenticate()``, as a log-in is: a wrong one counts
+    towards the log-in lock-out of this account's address from this client (``eventsite.lockout``), and a locked
+    pair is refused without looking (the caller reads ``request.axes_locked_out``). A stolen access token thus
+    gets no more guesses at the password than the log-in gives.
+    """
+    # Outside the transaction: a refused guess must stay counted when the refusal rolls the transaction back.
+    checked = authenticate(request=request, username=user.get_username(), password=old_password)
+    if checked is None or checked.pk != user.pk:
         raise RuleError(Problem("old_password", OLD_PASSWORD_WRONG, "old_password_wrong"))
-    raise_if(password_problems(user, new_password, "new_password"))
-    user.set_password(new_password)
-    user.save(update_fields=["password"])
+    with transaction.atomic():
+        raise_if(password_problems(user, new_password, "new_password"))
+        user.set_password(new_password)
+        user.save(update_fields=["password"])
 
 
 def reset_uid(user: User) -> str:
@@ -234,23 +262,22 @@ def _user_of_reset_uid(uid: str) -> User | None:
     return User.objects.select_for_update().filter(pk=int(pk), is_active=True).first()
 
 
-@transaction.atomic
 def request_password_reset(*, email: str) -> None:
     """Mail a reset token to the account with this address, if one may log in; do nothing otherwise.
 
-    The caller answers the same either way. At most one mail per address per PASSWORD_RESET_MAIL_INTERVAL,
-    counted whether or not the address has an account (no difference in work to time), so nobody can flood an
-    inbox through this endpoint.
+    The request does the same work for every address: it counts the address and hands its key to a background
+    job (``eventsite.background``), which looks the account up and mails. Nothing in the request depends on
+    whether the address has an account, so neither the answer nor its timing tells. At most one mail per address
+    (its key: any spelling counts as one) per PASSWORD_RESET_MAIL_INTERVAL, so nobody floods an inbox through it.
     """
-    key = "password-reset-mail:" + hashlib.sha256(email.strip().lower().encode()).hexdigest()
-    if not cache.add(key, 1, timeout=settings.PASSWORD_RESET_MAIL_INTERVAL):
+    key = email_key(email)
+    if not cache.add(_mail_interval_key("password-reset", key), 1, timeout=settings.PASSWORD_RESET_MAIL_INTERVAL):
         return
-    user = User.objects.filter(email__iexact=email.strip(), is_active=True).first()
-    if user is None or not user.has_usable_password():
-        return
-    token = default_token_generator.make_token(user)
-    pk, uid = user.pk, reset_uid(user)
-    transaction.on_commit(lambda: mail.send_password_reset(pk, uid, token), robust=True)
+    background.run_later(mail.send_password_reset_to, key)
+
+
+def _mail_interval_key(kind: str, key: str) -> str:
+    return f"{kind}-mail:" + hashlib.sha256(key.encode()).hexdigest()
 
 
 @transaction.atomic
@@ -263,6 +290,68 @@ def reset_password(*, uid: str, token: str, new_password: str) -> User:
     user.set_password(new_password)
     user.save(update_fields=["password"])
     return user
+
+
+# --- Accounts and their addresses ---------------------------------------------------------------------------------
+# Sign-up proves nothing about the address typed. The account proves it by sending back, while logged in, a token
+# mailed to the address: signed (SECRET_KEY), naming the account and its address key, and expiring after
+# EMAIL_VERIFICATION_TIMEOUT. Until then it may log in, buy, run its own events and change its password, but it
+# neither sees nor answers invitations to that address (so it cannot become an organizer of anyone else's event),
+# does not reach the admin through one, and does not invite others.
+
+VERIFICATION_SALT = "eventsite.email-verification"
+
+
+@transaction.atomic
+def sign_up(*, email: str, password: str, first_name: str = "", last_name: str = "") -> User:
+    """Make an account (unverified) and mail it a verification token. An address whose key an account has
+    already (any letter case or compatibility form) is refused."""
+    email = canonical_email(email)
+    if User.objects.with_email(email).exists():
+        raise RuleError(Problem("email", EMAIL_TAKEN, "email_taken", Kind.CONFLICT))
+    user = User.objects.create_user(email=email, password=password, first_name=first_name, last_name=last_name)
+    pk = user.pk
+    transaction.on_commit(lambda: background.run_later(mail.send_email_verification, pk), robust=True)
+    return user
+
+
+def _address_digest(user: User) -> str:
+    return hashlib.sha256(email_key(user.email).encode()).hexdigest()[:32]
+
+
+def email_verification_token(user: User) -> str:
+    """A signed, timestamped token for this account and its current address (a new address kills it)."""
+    return signing.TimestampSigner(salt=VERIFICATION_SALT).sign_object({"u": user.pk, "a": _address_digest(user)})
+
+
+@transaction.atomic
+def verify_email(*, user: User, token: str) -> User:
+    """Mark the account's address as proven, with a token mailed to it; the token must be this account's, for
+    its present address, and younger than EMAIL_VERIFICATION_TIMEOUT. Verifying again changes nothing."""
+    user = User.objects.select_for_update().get(pk=user.pk)
+    try:
+        claims = signing.TimestampSigner(salt=VERIFICATION_SALT).unsign_object(
+            token, max_age=settings.EMAIL_VERIFICATION_TIMEOUT
+        )
+    except signing.BadSignature:
+        claims = None
+    if not (isinstance(claims, dict) and claims.get("u") == user.pk and claims.get("a") == _address_digest(user)):
+        raise RuleError(Problem("token", VERIFICATION_TOKEN_INVALID, "verification_token_invalid"))
+    if user.email_verified_at is None:
+        user.email_verified_at = timezone.now()
+        user.save(update_fields=["email_verified_at"])
+    return user
+
+
+def request_email_verification(*, user: User) -> bool:
+    """Mail the account a new verification token; ``False`` if its address is verified already (nothing sent).
+    At most one mail per account per EMAIL_VERIFICATION_MAIL_INTERVAL (a mailbox is not flooded through it)."""
+    if user.email_verified_at is not None:
+        return False
+    key = _mail_interval_key("email-verification", str(user.pk))
+    if cache.add(key, 1, timeout=settings.EMAIL_VERIFICATION_MAIL_INTERVAL):
+        background.run_later(mail.send_email_verification, user.pk)
+    return True
 
 
 @transaction.atomic

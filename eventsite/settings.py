@@ -342,6 +342,13 @@ SITE_URL = os.environ.get("SITE_URL", "").rstrip("/")
 PASSWORD_RESET_TIMEOUT = int(os.environ.get("PASSWORD_RESET_TIMEOUT", str(60 * 60)))
 PASSWORD_RESET_MAIL_INTERVAL = int(os.environ.get("PASSWORD_RESET_MAIL_INTERVAL", "300"))
 
+# E-mail verification (eventsite.rules): a signed token, mailed at sign-up and on request, valid for
+# EMAIL_VERIFICATION_TIMEOUT seconds; at most one mail per account per EMAIL_VERIFICATION_MAIL_INTERVAL.
+EMAIL_VERIFICATION_TIMEOUT = int(os.environ.get("EMAIL_VERIFICATION_TIMEOUT", str(3 * 24 * 60 * 60)))
+EMAIL_VERIFICATION_MAIL_INTERVAL = int(os.environ.get("EMAIL_VERIFICATION_MAIL_INTERVAL", "300"))
+# Mails are sent on a thread after the response (eventsite.background); the tests run those jobs inline.
+BACKGROUND_JOBS_INLINE = env_bool("BACKGROUND_JOBS_INLINE", False)
+
 # --- Hardening (issue 12): imports, exports, bounds, Content-Security-Policy -------------------------------------
 # Exports: a cell that starts like a formula is written as text. Our exports do it with eventsite.rules'
 # spreadsheet_safe; this switches django-import-export's own guard on for any other resource too.

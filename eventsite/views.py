@@ -2,7 +2,6 @@
 
 from django.contrib.auth import authenticate, user_logged_in
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import transaction
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view, inline_serializer
 from rest_framework import exceptions, mixins, permissions, renderers, status, viewsets
@@ -15,6 +14,7 @@ from rest_framework_simplejwt.tokens import RefreshToken
 
 from . import rules
 from .access import managed_events
+from .addresses import clean_email, email_key
 from .api.authentication import JWTAuthentication
 from .api.documents import UNKNOWN_KEY, pointer_segment
 from .api.exceptions import STATUS_OF_KIND, error_object, status_of
@@ -24,16 +24,17 @@ from .api.throttling import GuardedScopedRateThrottle, RefreshThrottle, SignUpTh
 from .api.views import ErrorDocumentsMixin, RelationshipView, ResourceViewSet, StrictQueryMixin
 from .errors import Kind, Problem, RuleError
 from .lockout import cool_off_seconds, locked_out_message
-from .models import AddressValidator, Event, InvitationStatus, OrganizerInvitation, User
+from .models import Event, InvitationStatus, OrganizerInvitation, User
 from .serializers import EventSerializer, OrganizerInvitationSerializer, UserSerializer
 
-EMAIL_TAKEN = "An account with this e-mail address exists already."
 WRONG_CREDENTIALS = "E-mail address or password is wrong."
 REFRESH_TOKEN_INVALID = "The refresh token is invalid or expired."
 RESET_MAIL_MAYBE_SENT = (
     "If an account may log in with this e-mail address, a message with a reset token is on its way to it."
 )
 PASSWORD_RESET_DONE = "Your password has been changed; log in with the new one."
+EMAIL_VERIFIED = "Your e-mail address is verified."
+VERIFICATION_MAIL_MAYBE_SENT = "A message with a verification token is on its way to your address."
 INVITATION_EMAIL_FIXED = "An invitation's e-mail address is fixed; revoke it and invite the right address."
 NEW_INVITATION_IS_PENDING = "A new invitation is pending; only the person invited accepts or declines it."
 PASSWORD_MAX_LENGTH = 128  # as at sign-up (UserSerializer)
@@ -63,15 +64,12 @@ class UserViewSet(StrictQueryMixin, mixins.CreateModelMixin, mixins.RetrieveMode
 
     def perform_create(self, serializer):
         data = serializer.validated_data
-        with transaction.atomic():
-            if User.objects.filter(email__iexact=data["email"]).exists():
-                raise RuleError(Problem("email", EMAIL_TAKEN, "email_taken", Kind.CONFLICT))
-            serializer.instance = User.objects.create_user(
-                email=data["email"],
-                password=data["password"],
-                first_name=data.get("first_name", ""),
-                last_name=data.get("last_name", ""),
-            )
+        serializer.instance = rules.sign_up(
+            email=data["email"],
+            password=data["password"],
+            first_name=data.get("first_name", ""),
+            last_name=data.get("last_name", ""),
+        )
 
 
 def body_pointer(key: str | None) -> str:
@@ -233,7 +231,14 @@ class ChangePasswordView(AccountView):
 
     def post(self, request):
         old_password, new_password = self.text("old_password", 4096), self.new_password()
-        rules.change_password(user=request.user, old_password=old_password, new_password=new_password)
+        try:
+            rules.change_password(
+                user=request.user, old_password=old_password, new_password=new_password, request=request
+            )
+        except RuleError:
+            if getattr(request, "axes_locked_out", False):  # the log-in's lock-out, as the log-in answers it
+                raise exceptions.Throttled(wait=cool_off_seconds(), detail=locked_out_message()) from None
+            raise
         refresh = RefreshToken.for_user(request.user)
         return Response({"access_token": str(refresh.access_token), "refresh_token": str(refresh)})
 
@@ -274,7 +279,7 @@ class ResetPasswordView(AccountView):
     def post(self, request):
         email = self.text("email", 254)
         try:
-            AddressValidator()(email)
+            email = clean_email(email)
         except DjangoValidationError as error:
             raise exceptions.ValidationError({"email": list(error.messages)}) from error
         rules.request_password_reset(email=email)
@@ -284,6 +289,58 @@ class ResetPasswordView(AccountView):
         uid, token, new_password = self.text("uid", 64), self.text("token", 128), self.new_password()
         rules.reset_password(uid=uid, token=token, new_password=new_password)
         return Response({"detail": PASSWORD_RESET_DONE})
+
+
+@extend_schema_view(
+    post=extend_schema(
+        request=inline_serializer("EmailVerification", {"token": drf_serializers.CharField()}),
+        responses={
+            200: OpenApiResponse(
+                inline_serializer("EmailVerified", {"detail": drf_serializers.CharField()}),
+                description="The account's address is verified (again: nothing changes)",
+            ),
+        },
+    )
+)
+class VerifyEmailView(AccountView):
+    """``POST /v1/auth/verify-email`` {"token"} (logged in): the token mailed to the account's address proves it.
+
+    Logged in, so that the holder of the mailbox who receives a token for an account somebody else made with
+    their address cannot verify that account for them by following the mail."""
+
+    authentication_classes = [JWTAuthentication]
+    permission_classes = [permissions.IsAuthenticated]
+
+    def post(self, request):
+        rules.verify_email(user=request.user, token=self.text("token", 512))
+        return Response({"detail": EMAIL_VERIFIED})
+
+
+@extend_schema_view(
+    post=extend_schema(
+        request=None,
+        responses={
+            202: OpenApiResponse(
+                inline_serializer("VerificationMailRequested", {"detail": drf_serializers.CharField()}),
+                description="A new token is mailed (at most one per EMAIL_VERIFICATION_MAIL_INTERVAL)",
+            ),
+            200: OpenApiResponse(
+                inline_serializer("AlreadyVerified", {"detail": drf_serializers.CharField()}),
+                description="The address is verified already; nothing is mailed",
+            ),
+        },
+    )
+)
+class ResendVerificationView(AccountView):
+    """``POST /v1/auth/verify-email/resend`` (logged in, no body): mail a new verification token."""
+
+    authentication_classes = [JWTAuthentication]
+    permission_classes = [permissions.IsAuthenticated]
+
+    def post(self, request):
+        if not rules.request_email_verification(user=request.user):
+            return Response({"detail": EMAIL_VERIFIED})
+        return Response({"detail": VERIFICATION_MAIL_MAYBE_SENT}, status=status.HTTP_202_ACCEPTED)
 
 
 class EventViewSet(ResourceViewSet):
@@ -400,7 +457,7 @@ class OrganizerInvitationViewSet(ResourceViewSet):
         serializer = self.get_serializer(invitation, data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
-        if "email" in data and data["email"].lower() != invitation.email.lower():
+        if "email" in data and email_key(data["email"]) != invitation.email_key:
             raise RuleError(Problem("email", INVITATION_EMAIL_FIXED, "invitation_email_fixed", Kind.CONFLICT))
         wanted = data.get("status", invitation.status)
         if wanted != invitation.status:

@@ -201,3 +201,23 @@ def test_user_autocomplete_shows_organizers_no_emails(client, owner, organizer, 
             )
             assert response.status_code in (403, 404), (user, field_name, response.content[:300])
             assert "someone-else" not in response.content.decode()
+
+
+def test_the_admin_stores_a_look_alike_address_canonically(client, owner, event, django_capture_on_commit_callbacks):
+    client.force_login(owner)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = post_event_form(client, event, **invite_row("\u212aim@Example.org"))  # a Kelvin sign
+    assert response.status_code == 302, response.content[:2000]
+    invitation = OrganizerInvitation.objects.get()
+    assert (invitation.email, invitation.email_key) == ("Kim@example.org", "kim@example.org")
+
+
+def test_the_admin_refuses_another_spelling_of_an_existing_account_with_a_message(client, superuser):
+    from eventsite.models import EMAIL_TAKEN, User
+
+    UserFactory(email="kim@example.org")
+    client.force_login(superuser)
+    data = {"email": "\u212aim@example.org", "password1": "a-sturdy-pass-42", "password2": "a-sturdy-pass-42"}
+    response = client.post(reverse("admin:eventsite_user_add"), data)
+    assert response.status_code == 200 and EMAIL_TAKEN in response.content.decode()
+    assert User.objects.count() == 2  # the superuser and kim

@@ -138,7 +138,8 @@ def test_the_admin_still_answers_with_its_page(organizer):
     [
         ("E-User@Example.org", "e-user@example.org"),
         ("  e-user@example.org ", "e-user@example.org"),
-        ("e-us\u0131r@example.org", "e-usir@example.org"),  # dotless i: PostgreSQL's UPPER makes it an I
+        ("\u212aelvin@example.org", "kelvin@example.org"),  # the Kelvin sign: NFKC makes it a K
+        ("\uff4belvin@\uff45xample.org", "kelvin@example.org"),  # full-width letters
         ("stra\u00dfe@example.org", "strasse@example.org"),
     ],
 )
@@ -146,3 +147,41 @@ def test_the_lock_out_key_folds_letter_case(typed, key):
     from eventsite.lockout import login_key
 
     assert login_key(None, {"username": typed}) == key
+
+
+def change_password(token: str, old: str, address: str = "127.0.0.1"):
+    client = APIClient(REMOTE_ADDR=address)
+    client.credentials(HTTP_AUTHORIZATION=f"JWT {token}")
+    body = {"old_password": old, "new_password": "a-brand-new-passphrase-42"}
+    return client.post("/v1/auth/change-password", body, format="json")
+
+
+def test_a_stolen_access_token_cannot_brute_force_the_password_through_change_password(organizer):
+    """Before: change-password checked the current password outside the lock-out, so a stolen access token had
+    unlimited guesses (only the per-account throttle slowed them). Now each wrong guess counts in the log-in's
+    lock-out of the account's address from that client; then even the right password is refused (429)."""
+    from rest_framework_simplejwt.tokens import RefreshToken
+
+    token = str(RefreshToken.for_user(organizer).access_token)
+    for i in range(settings.AXES_FAILURE_LIMIT - 1):
+        response = change_password(token, f"guess-{i}", address="203.0.113.9")
+        assert response.status_code == 422 and response.json()["errors"][0]["source"]["pointer"] == "/old_password"
+    assert_api_locked_out(change_password(token, "guess-last", address="203.0.113.9"))
+    assert_api_locked_out(change_password(token, PASSWORD, address="203.0.113.9"))  # the right one: refused too
+    organizer.refresh_from_db()
+    assert organizer.check_password(PASSWORD)  # nothing changed
+    # one policy: the guesser's client is locked out of the log-in with this address too, admin and API
+    assert_api_locked_out(api_log_in(EMAIL, PASSWORD, address="203.0.113.9"))
+    assert admin_log_in(EMAIL, PASSWORD, address="203.0.113.9").status_code == 429
+    # the owner elsewhere is not locked out
+    assert api_log_in(EMAIL, PASSWORD, address="198.51.100.7").status_code == 200
+    assert change_password(token, PASSWORD, address="198.51.100.7").status_code == 200
+
+
+def test_failed_log_ins_and_failed_password_changes_add_up(organizer):
+    from rest_framework_simplejwt.tokens import RefreshToken
+
+    token = str(RefreshToken.for_user(organizer).access_token)
+    for _ in range(settings.AXES_FAILURE_LIMIT - 1):
+        assert api_log_in(EMAIL.upper(), "guess").status_code == 401
+    assert_api_locked_out(change_password(token, "guess"))

@@ -4,9 +4,12 @@ Issue 12, attack 4: ``POST /v1/events/{own}/relationships/organizers`` took any 
 that user an organizer without asking them; the admin's event page then listed their e-mail addresses.
 """
 
+import re
+
 import pytest
 from django.core import mail
 
+from eventsite import mail as mail_module
 from eventsite import rules
 from eventsite.models import Event, InvitationStatus, OrganizerInvitation, User
 from eventsite.tests.factories import EventFactory, UserFactory
@@ -123,14 +126,58 @@ def test_the_answer_is_the_same_whether_or_not_the_address_has_an_account(invite
     assert sorted(m.to[0] for m in mail.outbox) == ["member@example.org", "nobody@example.org"]
 
 
-def test_someone_who_signs_up_later_with_the_address_finds_the_invitation(api, invite, event):
+def test_someone_who_signs_up_later_with_the_address_finds_the_invitation_once_verified(
+    api, invite, event, django_capture_on_commit_callbacks
+):
     invitation_id = invite("later@example.org").json()["data"]["id"]
     body = {"data": {"type": "user", "attributes": {"email": "Later@example.org", "password": "a-sturdy-passphrase"}}}
-    assert api(None).post("/v1/users", body).status_code == 201
-    newcomer = User.objects.get(email__iexact="later@example.org")
-    response = api(newcomer).patch(f"{LIST}/{invitation_id}", answer_doc(invitation_id, status="accepted"))
+    with django_capture_on_commit_callbacks(execute=True):
+        assert api(None).post("/v1/users", body).status_code == 201
+    newcomer = User.objects.get(email_key="later@example.org")
+    # Signing up proves nothing: the invitation stays out of sight and cannot be accepted.
+    assert api(newcomer).get(LIST).json()["data"] == []
+    answer = answer_doc(invitation_id, status="accepted")
+    assert api(newcomer).patch(f"{LIST}/{invitation_id}", answer).status_code == 404
+    with pytest.raises(rules.RuleError) as refused:
+        rules.accept_invitation(invitation=OrganizerInvitation.objects.get(pk=invitation_id), user=newcomer)
+    assert refused.value.problems[0].code == "email_not_verified"
+    # The token mailed to the address, sent back while logged in, proves it.
+    token = verification_token(mail.outbox[-1])
+    assert mail.outbox[-1].to == ["Later@example.org"]
+    assert api(newcomer).client.post("/v1/auth/verify-email", {"token": token}, format="json").status_code == 200
+    response = api(newcomer).patch(f"{LIST}/{invitation_id}", answer)
     assert response.status_code == 200
     assert newcomer in event.organizers.all()
+
+
+def verification_token(message) -> str:
+    return re.search(r'"token": "([^"]+)"', message.body).group(1)
+
+
+def test_attack_invitation_squatting_a_stranger_who_signs_up_with_the_address_gets_nothing(
+    api, client, invite, event, django_capture_on_commit_callbacks
+):
+    """Before: sign-up took any address unproven, and whoever signed up with the invitee's address (before or after
+    the invitation) saw it, accepted it and became an organizer (API and admin)."""
+    before = UserFactory(email="kim@example.org", email_verified_at=None)  # signed up first, never verified
+    invitation_id = invite("Kim@Example.org").json()["data"]["id"]
+    answer = answer_doc(invitation_id, status="accepted")
+    assert api(before).get(LIST).json()["data"] == []
+    assert api(before).get(f"{LIST}/{invitation_id}").status_code == 404
+    assert api(before).patch(f"{LIST}/{invitation_id}", answer).status_code == 404
+    client.force_login(before)
+    assert client.get("/admin/").status_code == 302  # no way into the admin through the invitation either
+    # ...nor by a look-alike spelling: the Kelvin sign is the same account, refused at sign-up
+    body = {"data": {"type": "user", "attributes": {"email": "\u212aim@example.org", "password": "x-sturdy-pass"}}}
+    with django_capture_on_commit_callbacks(execute=True):
+        assert api(None).post("/v1/users", body).status_code == 409
+    # ...nor by answering with a token mailed to another account or address
+    mallory = UserFactory(email="mallory@example.org", email_verified_at=None)
+    token = rules.email_verification_token(mallory)
+    refused = api(before).client.post("/v1/auth/verify-email", {"token": token}, format="json")
+    assert refused.status_code == 422 and refused.json()["errors"][0]["source"]["pointer"] == "/token"
+    assert OrganizerInvitation.objects.get(pk=invitation_id).status == InvitationStatus.PENDING
+    assert not event.organizers.exists()
 
 
 @pytest.mark.parametrize(
@@ -327,3 +374,41 @@ def test_the_owners_list_costs_the_same_whatever_its_length(api, owner, event, d
     invitations(40)
     with django_assert_num_queries(2):
         assert len(api(owner).get(LIST, {"include": "event", "page[size]": 100}).json()["data"]) == 41
+
+
+PHISHING_NAMES = [
+    "Urgent: reset your password at https://evil.example/login now",
+    "Your account is locked, go to www.evil.example",
+    "Write to support@evil.example today",
+    "Visit evil\uff0eexample or evil\u3002example",  # a full-width and an ideographic full stop
+    "<a href='http://evil.example'>Click</a>",
+    "\u202eelpmaxe.live\u202c and more",  # a right-to-left override
+]
+
+
+@pytest.mark.parametrize("name", PHISHING_NAMES)
+def test_an_event_name_in_the_invitation_mail_cannot_become_a_link_or_pass_for_our_words(invite, event, name):
+    """The event's name is the organizer's text, mailed to an address they typed: before, a name such as "Urgent:
+    reset your password at http://evil…" was rendered as it is, and mail clients made a link of it."""
+    Event.objects.filter(pk=event.pk).update(name=(name + " " + "padding " * 30)[:255])  # the longest name
+    assert invite("alice@example.org").status_code == 201
+    (message,) = mail.outbox
+    (html, media), *_ = message.alternatives
+    assert media == "text/html"
+    for part in (message.subject, message.body, html):
+        for link in ("http://", "https://", "evil.example", "www.evil", "@evil", "evil\uff0e", "evil\u3002"):
+            assert link not in part, (link, part)
+        assert "\u202e" not in part
+        assert "evil[.]example" in part or "elpmaxe[.]live" in part
+    assert "<a " not in html  # the template has no links, and the name is escaped
+    if "<a " in name:
+        assert "&lt;a href=" in html
+    quoted = re.search(r"“(.*)”", message.body).group(1)
+    assert len(quoted) <= mail_module.QUOTED_LENGTH  # capped
+    assert "as its organizer wrote it" in message.body and "as its organizer wrote it" in html
+
+
+def test_inert_keeps_ordinary_names_readable():
+    assert mail_module.inert("PyCon DE & PyData 2027") == "PyCon DE & PyData 2027"
+    assert mail_module.inert("Line\r\nbreak\tand\u200bzero width") == "Line break and zero width"
+    assert mail_module.inert("v1.2 meetup") == "v1[.]2 meetup"

@@ -327,3 +327,68 @@ def test_simplejwts_own_refresh_would_let_an_old_refresh_token_through(me, token
     serializer = TokenRefreshSerializer(data={"refresh": tokens["refresh_token"]})
     assert serializer.is_valid(), serializer.errors
     assert not refreshes(tokens["refresh_token"])  # ours refuses it
+
+
+def test_a_reset_request_does_the_same_work_whether_or_not_the_address_has_an_account(me, settings, monkeypatch):
+    """Before: the request looked the account up and sent the mail in the request thread, so an address with an
+    account was answered measurably later than an unknown one. Now the request counts the address and hands a
+    job to the background, the same queries and the same hand-over for both; the job looks up and mails."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from eventsite import background
+    from eventsite import mail as site_mail
+
+    settings.BACKGROUND_JOBS_INLINE = False  # as in production
+    handed_over = []
+    monkeypatch.setattr(background, "submit", lambda job, args: handed_over.append((job, args)))
+
+    def request(email):
+        with CaptureQueriesContext(connection) as queries:
+            response = post(RESET, {"email": email})
+        return response, [shape(q["sql"]) for q in queries.captured_queries]
+
+    def shape(sql: str) -> str:  # the statement without its values (cache keys, times, savepoint names)
+        return re.sub(r"'[^']*'|\b\d+\b|\"s\d+_x\d+\"", "?", sql)
+
+    request("warm-up@example.org")  # the client's throttle count exists from now on, for both requests alike
+    handed_over.clear()
+    (known, known_sql), (unknown, unknown_sql) = request("ME@example.org"), request("nobody@example.org")
+    assert known.status_code == unknown.status_code == 202 and known.content == unknown.content
+    assert known_sql == unknown_sql and known_sql  # the same statements, with other values (the cache keys)
+    assert not any("eventsite_user" in sql for sql in known_sql)  # the account is not looked up in the request
+    assert [job for job, _ in handed_over] == [site_mail.send_password_reset_to] * 2
+    assert not mail.outbox  # nothing is mailed in the request
+    for job, args in handed_over:  # the jobs, run: only the account's address gets a mail
+        job(*args)
+    (message,) = mail.outbox
+    assert message.to == ["me@example.org"]
+
+
+def test_background_jobs_run_on_another_thread_and_their_failures_are_logged(settings, caplog):
+    import threading
+
+    from eventsite import background
+
+    settings.BACKGROUND_JOBS_INLINE = False
+    ran = []
+
+    def job(value):
+        ran.append((value, threading.current_thread() is threading.main_thread()))
+
+    def failing():
+        raise RuntimeError("mail server is down")
+
+    background.submit(job, ("x",)).result(timeout=10)
+    background.submit(failing, ()).result(timeout=10)  # no exception reaches the caller
+    assert ran == [("x", False)]
+    assert "mail server is down" in caplog.text
+
+
+def test_a_reset_mail_for_a_look_alike_spelling_reaches_the_account_once_per_interval(me, ask):
+    """The interval is counted per address key, the one key that finds the account: no spelling gets a second
+    mail (before, the interval was keyed by ``lower()`` and the account found by ``iexact``)."""
+    for spelling in ("me@example.org", "ME@EXAMPLE.ORG", "\uff4de@example.org"):  # full-width m
+        assert ask(spelling).status_code == 202
+    (message,) = mail.outbox
+    assert message.to == ["me@example.org"]

@@ -41,7 +41,7 @@ def test_the_demo_loads_a_ticket_code_with_two_tickets_and_prints_a_login(capsys
     assert sorted(early.tickets.values_list("name", flat=True)) == ["Early bird", "Student"]
     assert DiscountCode.objects.get(code="TEAM20").tickets.count() == 0
     admin = User.objects.get(email="admin@example.com")
-    assert admin.is_superuser and admin.check_password("demo-pass-123")
+    assert admin.is_superuser and admin.check_password("demo-pass-123") and admin.email_verified_at is not None
 
 
 @pytest.mark.django_db
@@ -50,6 +50,7 @@ def test_createsuperuser_without_prompts_by_email(monkeypatch):
     call_command("createsuperuser", "--noinput", "--email", "a@b.c", verbosity=0)
     user = User.objects.get(email="a@b.c")
     assert user.is_superuser and user.check_password("a-long-enough-password")
+    assert user.email_verified_at is not None  # the operator typed their own address
 
 
 @pytest.mark.django_db
