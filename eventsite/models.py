@@ -240,3 +240,19 @@ class OrganizerInvitation(models.Model):
     def __str__(self) -> str:
         # No address: this text lands in the event's history, which its co-organizers read.
         return f"invitation {self.pk} to organize {self.event}"
+
+
+class ThrottleCount(models.Model):
+    """How many requests one throttle budget (a scope and a client, network or account) let through in its current
+    window: where the throttles count when there is no Redis (``eventsite/throttle_counts.py``). Only ever written
+    by one atomic ``INSERT … ON CONFLICT DO UPDATE … RETURNING`` per request and budget, never through the ORM."""
+
+    ident = models.CharField(max_length=255, primary_key=True)
+    hits = models.IntegerField()
+    expires = models.BigIntegerField(db_index=True, help_text="When the window ends, in ms since the epoch.")
+
+    class Meta:
+        db_table = "eventsite_throttle_count"
+
+    def __str__(self) -> str:
+        return f"{self.ident}: {self.hits}"

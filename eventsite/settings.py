@@ -178,11 +178,14 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
-# The throttles count in the default cache, which every worker process and app server must share: Redis with
-# REDIS_URL, otherwise a table of the database (created by migrate: eventsite/migrations/*_database_cache_table).
-# Past MAX_ENTRIES the database cache deletes its expired entries, and a third of the live ones if still over.
-# Every write counts the table's rows, so it stays small; a site with more clients at once than that uses Redis.
+# The throttles count atomically in a store every worker process and app server shares: Redis with REDIS_URL,
+# otherwise their own table of the database (eventsite/throttle_counts.py). The default cache (import previews,
+# reset-mail intervals) is Redis too, otherwise a table of the database (created by migrate:
+# eventsite/migrations/*_database_cache_table). Past MAX_ENTRIES the database cache deletes its expired entries,
+# and a third of the live ones if still over. Every write counts the table's rows, so it stays small.
 REDIS_URL = os.environ.get("REDIS_URL", "")
+# An IPv6 client counts as its /64 and also draws from its /48's budget, this many times a client's (0: none).
+IPV6_NETWORK_FACTOR = int(os.environ.get("IPV6_NETWORK_FACTOR", "8"))
 DATABASE_CACHE_TABLE = "eventsite_cache"
 if REDIS_URL:
     CACHES = {
