@@ -236,9 +236,32 @@ X_FRAME_OPTIONS = "DENY"
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"quiet_health_check": {"()": "eventsite.pages.QuietHealthCheck"}},
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "loggers": {"django.request": {"filters": ["quiet_health_check"]}},
+    "filters": {
+        "quiet_health_check": {"()": "eventsite.pages.QuietHealthCheck"},
+        # the public check's code text (in its path) never reaches a log: eventsite/logs.py
+        "redact_codes": {"()": "eventsite.logs.RedactCodes"},
+    },
+    # Django's own for the development server's access lines, which a logger configured here must name again
+    "formatters": {
+        "django.server": {
+            "()": "django.utils.log.ServerFormatter",
+            "format": "[{server_time}] {message}",
+            "style": "{",
+        }
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler"},
+        "django.server": {"class": "logging.StreamHandler", "formatter": "django.server"},
+    },
+    "loggers": {
+        "django.request": {"filters": ["quiet_health_check", "redact_codes"]},
+        "django.server": {
+            "handlers": ["django.server"],
+            "level": "INFO",
+            "propagate": False,
+            "filters": ["redact_codes"],
+        },
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
 }
 
