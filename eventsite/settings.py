@@ -378,6 +378,9 @@ IMPORT_EXPORT_ESCAPE_FORMULAE_ON_EXPORT = True
 # temporary storage is its cache storage too, should another import ever use it.
 IMPORT_PREVIEW_SECONDS = int(os.environ.get("IMPORT_PREVIEW_SECONDS", "3600"))
 IMPORT_MAX_BYTES = int(os.environ.get("IMPORT_MAX_BYTES", str(2 * 1024 * 1024)))
+# Unconfirmed previews a user may hold at once (a new one replaces their oldest): at most this many times
+# IMPORT_MAX_BYTES per user in the cache.
+IMPORT_PREVIEWS_PER_USER = int(os.environ.get("IMPORT_PREVIEWS_PER_USER", "3"))
 IMPORT_EXPORT_TMP_STORAGE_CLASS = "import_export.tmp_storages.CacheStorage"
 # A multipart body larger than an import file and the other fields is refused before it is read (400).
 FILE_UPLOAD_HANDLERS = [
