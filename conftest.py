@@ -178,13 +178,15 @@ DATABASE_FIXTURES = {"db", "transactional_db", "live_server", "django_db_reset_s
 
 @pytest.fixture(autouse=True)
 def _fresh_cache(request):
-    """Throttle counters live in the cache; each test starts with none.
+    """Each test starts with an empty cache and full throttle budgets (``eventsite/throttle_counts.py``).
 
-    Without REDIS_URL the cache is a table of the database, as in production: a test that uses the database
-    empties it first (its rows then roll back with the test's, or wait for the next test that uses the
-    database), any other test never touches it."""
+    Without REDIS_URL both are tables of the database, as in production: a test that uses the database
+    empties them first (their rows then roll back with the test's, or wait for the next test that uses the
+    database), any other test never touches them."""
     from django.conf import settings
     from django.core.cache import cache
+
+    from eventsite import throttle_counts
 
     in_database = settings.CACHES["default"]["BACKEND"].endswith(".DatabaseCache")
     if in_database:
@@ -193,6 +195,8 @@ def _fresh_cache(request):
             return
         request.getfixturevalue("db")  # the test database first (transactional if the test asked for it)
     cache.clear()
+    throttle_counts.forget_all()
     yield
     if not in_database:
         cache.clear()
+        throttle_counts.forget_all()

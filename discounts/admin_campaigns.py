@@ -7,6 +7,8 @@ resource is a thin adapter whose preview is ``imports.plan_import`` and whose wr
 of the admin.
 """
 
+from datetime import UTC, datetime
+
 from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
@@ -14,6 +16,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils import timezone
 from django.utils.decorators import method_decorator
 from django.utils.html import format_html
 from django.views.decorators.http import require_POST
@@ -161,7 +164,7 @@ class CodeConfirmImportForm(ConfirmImportForm):
     def __init__(self, *args, request=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.request = request
-        self.fields["import_file_name"].error_messages["required"] = import_previews.PREVIEW_UNKNOWN
+        self.fields["import_file_name"].error_messages["required"] = import_previews.unknown_message()
         self.fields["event"].queryset = scope_to_managed(Event.objects.all(), request.user if request else None)
 
     def clean(self):
@@ -170,7 +173,7 @@ class CodeConfirmImportForm(ConfirmImportForm):
             try:
                 cleaned["preview"] = import_previews.take(self.request, cleaned["import_file_name"])
             except import_previews.PreviewUnknown:
-                raise forms.ValidationError(import_previews.PREVIEW_UNKNOWN, code="preview_unknown") from None
+                raise forms.ValidationError(import_previews.unknown_message(), code="preview_unknown") from None
         return cleaned
 
 
@@ -211,7 +214,13 @@ class CampaignImportExportMixin(ImportExportMixin):
             initial["event"] = import_form.cleaned_data["event"].pk
             # Only a valid preview is kept (this is called when it may be confirmed), for this session only.
             upload = import_form.cleaned_data["import_file"]
-            initial["import_file_name"] = import_previews.keep(request, b"".join(upload.chunks()))
+            name, replaced = import_previews.keep(request, b"".join(upload.chunks()))
+            initial["import_file_name"] = name
+            if replaced is not None:
+                when = timezone.localtime(datetime.fromtimestamp(replaced, tz=UTC)).strftime("%H:%M")
+                messages.warning(
+                    request, import_previews.PREVIEW_REPLACED.format(n=settings.IMPORT_PREVIEWS_PER_USER, when=when)
+                )
         return initial
 
     def write_to_tmp_storage(self, import_file, input_format):

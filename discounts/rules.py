@@ -12,10 +12,11 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Case, F, IntegerField, QuerySet, Value, When
+from django.db.models import BooleanField, Case, Exists, F, IntegerField, OuterRef, QuerySet, Value, When
 from django.db.models.functions import Greatest
 
 from eventsite.errors import Kind, Problem, raise_if
+from eventsite.models import Event
 from eventsite.rules import count_problems
 from tickets.models import Ticket, TicketType
 
@@ -627,6 +628,28 @@ def is_published(code: DiscountCode, *, now: datetime) -> bool:
     preparing a code must not have it confirmed to guessers before it goes out. An expired or used-up code was
     public once, so the check, the quote and orders may say so."""
     return code.is_active and not (code.valid_from and now < code.valid_from)
+
+
+def visible_code(codes, viewer, *, now: datetime) -> DiscountCode | None:
+    """The first code of the queryset ``codes`` as ``viewer`` (a user, or ``None`` for anonymous) may know it:
+    one not published yet (``is_published``) is ``None`` to all but its event's organizers.
+
+    Whether the viewer manages the code's event is asked in the same query that finds the code (an ``EXISTS``
+    column), never in a query of its own: an unknown code and an unpublished one then cost the same queries, so
+    neither the answer nor the number of round trips (its timing) tells a guesser that the code exists."""
+    code = codes.annotate(viewer_manages=_manages_event_of_row(viewer)).first()
+    if code is None or is_published(code, now=now) or code.viewer_manages:
+        return code
+    return None
+
+
+def _manages_event_of_row(viewer):
+    """A boolean column: whether ``viewer`` manages the event of the row (``event_id``) it is annotated on."""
+    if viewer is None or not viewer.is_authenticated or not viewer.is_active:
+        return Value(False, output_field=BooleanField())
+    if viewer.is_superuser:
+        return Value(True, output_field=BooleanField())
+    return Exists(Event.objects.owned_or_organized_by(viewer.pk).filter(pk=OuterRef("event_id")))
 
 
 def _when(moment: datetime) -> str:

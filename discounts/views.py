@@ -174,12 +174,10 @@ class DiscountCodeCheck(StrictQueryMixin, GenericAPIView):
     def get(self, request, event_pk: int, code: str):
         now = timezone.now()
         found = (
-            DiscountCode.objects.filter(event_id=event_pk).with_code(code).first()
+            rules.visible_code(DiscountCode.objects.filter(event_id=event_pk).with_code(code), request.user, now=now)
             if len(code) <= rules.MAX_CODE_LENGTH
             else None
         )
-        if found is not None and not rules.is_published(found, now=now) and not manages(request, event_pk):
-            found = None
         if found is None:
             raise exceptions.NotFound(CODE_NOT_FOUND)
         raise_if(rules.availability_problems(found, now=now, name=code))

@@ -7,7 +7,11 @@ further left was written by the client and is never read. A header with fewer en
 that is not an IP address, means the request did not come through them: the peer's address counts then.
 
 An IPv6 client stands for its /64 network: one subscriber is routinely given a whole /64, so counting single
-addresses would hand a guesser 2⁶⁴ budgets.
+addresses would hand a guesser 2⁶⁴ budgets. Many are given more, a /56 or a /48 (a free tunnel broker hands out
+/48s), and a /48 holds 65,536 /64s: so the throttles also count an IPv6 client's /48 (``client_network``), whose
+budget is ``IPV6_NETWORK_FACTOR`` times a client's. A /48 then gets a few clients' worth, like an IPv4 address
+shared by many behind a NAT, not 65,536. The lock-out keeps counting the /64 (per address and e-mail): the log-in
+throttle, which counts the /48 too, bounds what a /48 may try.
 """
 
 import ipaddress
@@ -15,6 +19,7 @@ import ipaddress
 from django.conf import settings
 
 IPV6_CLIENT_PREFIX = 64
+IPV6_NETWORK_PREFIX = 48
 
 
 def client_address(request) -> str | None:
@@ -27,6 +32,15 @@ def client_address(request) -> str | None:
         if len(forwarded) >= proxies:
             peer = _address(forwarded[-proxies]) or peer
     return peer
+
+
+def client_network(request) -> str | None:
+    """The wider network an IPv6 client counts in as well (its /48, e.g. ``2001:db8:1::/48``); ``None`` for IPv4
+    (and IPv4-mapped IPv6) and without a peer address."""
+    address = client_address(request)
+    if address is None or ":" not in address:
+        return None
+    return str(ipaddress.ip_network(f"{address}/{IPV6_NETWORK_PREFIX}", strict=False))
 
 
 def _address(text: str) -> str | None:

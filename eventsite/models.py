@@ -264,3 +264,19 @@ class OrganizerInvitation(models.Model):
         if kwargs.get("update_fields") is not None and "email" in kwargs["update_fields"]:
             kwargs["update_fields"] = {*kwargs["update_fields"], "email_key"}
         super().save(*args, **kwargs)
+
+
+class ThrottleCount(models.Model):
+    """How many requests one throttle budget (a scope and a client, network or account) let through in its current
+    window: where the throttles count when there is no Redis (``eventsite/throttle_counts.py``). Only ever written
+    by one atomic ``INSERT … ON CONFLICT DO UPDATE … RETURNING`` per request and budget, never through the ORM."""
+
+    ident = models.CharField(max_length=255, primary_key=True)
+    hits = models.IntegerField()
+    expires = models.BigIntegerField(db_index=True, help_text="When the window ends, in ms since the epoch.")
+
+    class Meta:
+        db_table = "eventsite_throttle_count"
+
+    def __str__(self) -> str:
+        return f"{self.ident}: {self.hits}"

@@ -178,11 +178,14 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
-# The throttles count in the default cache, which every worker process and app server must share: Redis with
-# REDIS_URL, otherwise a table of the database (created by migrate: eventsite/migrations/*_database_cache_table).
-# Past MAX_ENTRIES the database cache deletes its expired entries, and a third of the live ones if still over.
-# Every write counts the table's rows, so it stays small; a site with more clients at once than that uses Redis.
+# The throttles count atomically in a store every worker process and app server shares: Redis with REDIS_URL,
+# otherwise their own table of the database (eventsite/throttle_counts.py). The default cache (import previews,
+# reset-mail intervals) is Redis too, otherwise a table of the database (created by migrate:
+# eventsite/migrations/*_database_cache_table). Past MAX_ENTRIES the database cache deletes its expired entries,
+# and a third of the live ones if still over. Every write counts the table's rows, so it stays small.
 REDIS_URL = os.environ.get("REDIS_URL", "")
+# An IPv6 client counts as its /64 and also draws from its /48's budget, this many times a client's (0: none).
+IPV6_NETWORK_FACTOR = int(os.environ.get("IPV6_NETWORK_FACTOR", "8"))
 DATABASE_CACHE_TABLE = "eventsite_cache"
 if REDIS_URL:
     CACHES = {
@@ -233,9 +236,32 @@ X_FRAME_OPTIONS = "DENY"
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"quiet_health_check": {"()": "eventsite.pages.QuietHealthCheck"}},
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "loggers": {"django.request": {"filters": ["quiet_health_check"]}},
+    "filters": {
+        "quiet_health_check": {"()": "eventsite.pages.QuietHealthCheck"},
+        # the public check's code text (in its path) never reaches a log: eventsite/logs.py
+        "redact_codes": {"()": "eventsite.logs.RedactCodes"},
+    },
+    # Django's own for the development server's access lines, which a logger configured here must name again
+    "formatters": {
+        "django.server": {
+            "()": "django.utils.log.ServerFormatter",
+            "format": "[{server_time}] {message}",
+            "style": "{",
+        }
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler"},
+        "django.server": {"class": "logging.StreamHandler", "formatter": "django.server"},
+    },
+    "loggers": {
+        "django.request": {"filters": ["quiet_health_check", "redact_codes"]},
+        "django.server": {
+            "handlers": ["django.server"],
+            "level": "INFO",
+            "propagate": False,
+            "filters": ["redact_codes"],
+        },
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
 }
 
@@ -359,6 +385,9 @@ IMPORT_EXPORT_ESCAPE_FORMULAE_ON_EXPORT = True
 # temporary storage is its cache storage too, should another import ever use it.
 IMPORT_PREVIEW_SECONDS = int(os.environ.get("IMPORT_PREVIEW_SECONDS", "3600"))
 IMPORT_MAX_BYTES = int(os.environ.get("IMPORT_MAX_BYTES", str(2 * 1024 * 1024)))
+# Unconfirmed previews a user may hold at once (a new one replaces their oldest): at most this many times
+# IMPORT_MAX_BYTES per user in the cache.
+IMPORT_PREVIEWS_PER_USER = int(os.environ.get("IMPORT_PREVIEWS_PER_USER", "3"))
 IMPORT_EXPORT_TMP_STORAGE_CLASS = "import_export.tmp_storages.CacheStorage"
 # A multipart body larger than an import file and the other fields is refused before it is read (400).
 FILE_UPLOAD_HANDLERS = [

@@ -132,21 +132,26 @@ def _tickets(lines: list[LineInput], *, lock: bool = False) -> dict[int, Ticket]
 
 
 def _find_code(
-    event_id: int, *, code_text: str | None, code_id: int | None, lock: bool = False
+    event_id: int,
+    *,
+    code_text: str | None,
+    code_id: int | None,
+    viewer: User | None,
+    now: datetime,
+    lock: bool = False,
 ) -> DiscountCode | None:
+    """The code as ``viewer`` may know it (``discounts.rules.visible_code``: one not published yet is unknown to
+    all but its organizers, at the cost of the same queries as an unknown one)."""
     queryset = DiscountCode.objects.filter(event_id=event_id)
     if lock:
-        queryset = queryset.select_for_update()
+        queryset = queryset.select_for_update(of=("self",))
     if code_id is not None:
-        return queryset.filter(pk=code_id).first()
-    return queryset.with_code(code_text).first() if code_text and len(code_text) <= 100 else None
-
-
-def _visible_code(code: DiscountCode | None, viewer: User | None, *, now: datetime) -> DiscountCode | None:
-    """The code as the requester may know it: one not published yet is unknown to all but its organizers."""
-    if code is None or discount_rules.is_published(code, now=now) or manages(viewer, code.event_id):
-        return code
-    return None
+        queryset = queryset.filter(pk=code_id)
+    elif code_text and len(code_text) <= discount_rules.MAX_CODE_LENGTH:
+        queryset = queryset.with_code(code_text)
+    else:
+        return None
+    return discount_rules.visible_code(queryset, viewer, now=now)
 
 
 def may_name_codes_by_id(viewer: User | None, lines: list[LineInput]) -> bool:
@@ -197,7 +202,7 @@ def quote(
     code = None
     code_notes: list[Problem] = []
     if event_id is not None and (code_text or code_id):
-        code = _visible_code(_find_code(event_id, code_text=code_text, code_id=code_id), viewer, now=now)
+        code = _find_code(event_id, code_text=code_text, code_id=code_id, viewer=viewer, now=now)
         if code is None:
             code_notes.append(Problem("code", CODE_UNKNOWN.format(code=code_text or code_id), "code_unknown"))
     _hide_unlisted(lines, tickets, code)
@@ -259,8 +264,7 @@ def _place(buyer, lines, code_text, code_id, now, idempotency_key, request) -> O
     event_id = next(iter(preview.values())).event_id if preview else None
     code = None
     if event_id is not None and (code_text or code_id):
-        found = _find_code(event_id, code_text=code_text, code_id=code_id, lock=True)
-        code = _visible_code(found, buyer, now=now)
+        code = _find_code(event_id, code_text=code_text, code_id=code_id, viewer=buyer, now=now, lock=True)
         if code is None:
             raise RuleError(Problem("code", CODE_UNKNOWN.format(code=code_text or code_id), "code_unknown"))
     tickets = _tickets(lines, lock=True)

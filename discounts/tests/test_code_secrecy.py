@@ -211,3 +211,46 @@ def test_the_events_organizers_see_why_an_unpublished_code_does_not_apply(
     assert order("early", paid_ticket, user).json()["errors"][0]["code"] == reason
     hidden = quote({"tickets": line(world["hidden"]), "discount-code": "secrethide"}, user)
     assert hidden.status_code == 200  # published: the hidden ticket it covers is priced
+
+
+# Unpublished codes look unknown in the queries too: the same round trips, so timing tells nothing
+
+
+def queries_of(call) -> int:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as captured:
+        call()
+    return len(captured.captured_queries)
+
+
+@pytest.mark.parametrize("who", ASKERS)
+def test_an_unpublished_code_costs_the_queries_of_an_unknown_one(world, event, paid_ticket, stranger, who):
+    """Before, a logged-in requester's look-up of a found but unpublished code asked in a query of its own whether
+    they manage the event; an unknown code did not, so one round trip more told a guesser the code exists."""
+    user = asker(who, stranger)
+    buyer = user or stranger
+    DiscountCodeFactory(event=event, code="DORMANT", for_event=True, is_active=False)
+    upcoming = DiscountCodeFactory(event=event, code="UPCOMING", for_event=True)
+    DiscountCode.objects.filter(pk=upcoming.pk).update(valid_from=timezone.now() + timedelta(days=3))
+    texts = {"unknown": UNKNOWN, "inactive": "dormant", "not yet valid": "upcoming"}
+    endpoints = {
+        "check": lambda text: check(text, event, user),
+        "quote": lambda text: quote({"tickets": line(paid_ticket), "discount-code": text}, user),
+        "order": lambda text: order(text, paid_ticket, buyer),
+    }
+    for name, call in endpoints.items():
+        call(UNKNOWN)  # the throttle's cache rows exist from now on, as for every later request
+        counts = {how: queries_of(lambda text=text, call=call: call(text)) for how, text in texts.items()}
+        assert len(set(counts.values())) == 1, (name, counts)
+    assert not Order.objects.exists()
+
+
+def test_the_organizers_still_find_their_unpublished_codes_in_that_one_query(event, paid_ticket, organizer):
+    DiscountCodeFactory(event=event, code="DORMANT", for_event=True, is_active=False)
+    check(UNKNOWN, event, organizer)
+    unknown = queries_of(lambda: check(UNKNOWN, event, organizer))
+    response = check("dormant", event, organizer)
+    assert response.json()["errors"][0]["code"] == "code_inactive"
+    assert queries_of(lambda: check("dormant", event, organizer)) == unknown

@@ -11,6 +11,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from django.conf import settings
 from django.contrib import admin
 from django.core.cache import caches
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -56,12 +57,20 @@ def confirm(client, data):
 
 def refused(response) -> bool:
     """The import page again with the reason, not a redirect to the list after an import."""
-    return response.status_code == 200 and import_previews.PREVIEW_UNKNOWN in response.content.decode()
+    return response.status_code == 200 and import_previews.unknown_message() in response.content.decode()
 
 
 def entry_of(name: str):
-    ident = name.rsplit(":", 1)[0]
-    return caches["default"].get(import_previews.KEY_PREFIX + ident)
+    """The cache entry the signed ``name`` leads to (looked for in every user's places), or ``None``."""
+    from eventsite.models import User
+
+    ident = name.rsplit(":", 1)[0].split(".", 1)[1]
+    for pk in User.objects.values_list("pk", flat=True):
+        for slot in range(settings.IMPORT_PREVIEWS_PER_USER):
+            entry = caches["default"].get(import_previews._slot_key(pk, slot))
+            if entry is not None and entry["ident"] == ident:
+                return entry
+    return None
 
 
 def test_a_preview_is_confirmed_into_the_importers_event(organizer, event):
@@ -196,3 +205,101 @@ def test_every_import_in_the_admin_keeps_its_previews_for_their_owner(settings):
     assert importers
     assert all(issubclass(cls, CampaignImportExportMixin) for cls in importers), importers
     assert settings.IMPORT_EXPORT_TMP_STORAGE_CLASS == "import_export.tmp_storages.CacheStorage"
+
+
+# Bounded per user: on main (and before this change) every upload left a preview until it expired
+
+
+def previews_in_cache() -> list[bytes]:
+    """The data of every preview the cache holds, whoever made it, read from the store itself."""
+    import pickle
+
+    from django.db import connection
+
+    if settings.REDIS_URL:
+        import redis
+
+        client = redis.Redis.from_url(settings.REDIS_URL)
+        return [pickle.loads(client.get(key))["data"] for key in client.keys("*import-preview:*")]
+    import base64
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT value FROM {settings.DATABASE_CACHE_TABLE} WHERE cache_key LIKE %s", ["%import-preview:%"]
+        )
+        return [pickle.loads(base64.b64decode(row[0]))["data"] for row in cursor.fetchall()]
+
+
+def test_a_user_holds_at_most_a_few_previews_and_a_new_one_replaces_the_oldest(organizer, event, settings):
+    settings.IMPORT_PREVIEWS_PER_USER = 3
+    client = logged_in(organizer)
+    names = [preview(client, event, rows=f"SECRET{n},amount,5.00,event,true,,1,,,,,,\n") for n in range(5)]
+    assert len(previews_in_cache()) == 3
+    # the two oldest gave way: a clear refusal that imports nothing
+    for data in names[:2]:
+        response = confirm(client, data)
+        assert refused(response)
+        assert "at most 3 unconfirmed previews are kept per user" in response.content.decode()
+    assert not DiscountCode.objects.exists()
+    # the three newest are still there, each confirmable
+    for data in names[2:]:
+        assert confirm(client, data).status_code == 302
+    assert sorted(DiscountCode.objects.values_list("code", flat=True)) == ["SECRET2", "SECRET3", "SECRET4"]
+    assert previews_in_cache() == []
+
+
+def test_the_upload_page_says_when_a_preview_replaced_the_oldest(organizer, event, settings):
+    settings.IMPORT_PREVIEWS_PER_USER = 1
+    client = logged_in(organizer)
+    preview(client, event)
+    text = HEADER + "\nNEWER1,amount,5.00,event,true,,1,,,,,,\n"
+    response = client.post(
+        IMPORT, {"event": event.pk, "format": "0", "import_file": SimpleUploadedFile("codes.csv", text.encode())}
+    )
+    assert response.context["confirm_form"] is not None
+    assert "At most 1 unconfirmed previews are kept per user: your oldest, uploaded at" in response.content.decode()
+
+
+def test_new_sessions_give_a_user_no_more_places(organizer, event, settings):
+    """Logging in again is a new session (whose previews only it may confirm), not a new allowance."""
+    settings.IMPORT_PREVIEWS_PER_USER = 2
+    for _ in range(4):
+        preview(logged_in(organizer), event)
+    assert len(previews_in_cache()) == 2
+
+
+def test_one_users_uploads_never_displace_anothers_previews(organizer, event, other_organizer, other_event, settings):
+    settings.IMPORT_PREVIEWS_PER_USER = 2
+    rival = logged_in(other_organizer)
+    theirs = preview(rival, other_event, rows="THEIRS1,amount,5.00,event,true,,1,,,,,,\n")
+    client = logged_in(organizer)
+    for _ in range(5):
+        preview(client, event)
+    assert len(previews_in_cache()) == 3
+    assert confirm(rival, theirs).status_code == 302
+    assert list(DiscountCode.objects.values_list("code", flat=True)) == ["THEIRS1"]
+
+
+def test_the_bytes_a_user_holds_are_bounded(organizer, event, settings):
+    """At most IMPORT_PREVIEWS_PER_USER times IMPORT_MAX_BYTES, however many files of the largest size come."""
+    settings.IMPORT_PREVIEWS_PER_USER = 2
+    settings.IMPORT_MAX_BYTES = 2000
+    client = logged_in(organizer)
+    rows = "".join(f"BIG{n:04},amount,5.00,event,true,,1,,,,,,\n" for n in range(40))
+    assert 1500 < len(HEADER) + 1 + len(rows) <= 2000
+    for _ in range(6):
+        preview(client, event, rows=rows)
+    held = previews_in_cache()
+    assert len(held) == 2 and sum(map(len, held)) <= 2 * 2000
+
+
+def test_racing_uploads_still_leave_at_most_the_places(organizer, event, settings, monkeypatch):
+    """Uploads at the same moment each see the places as they were (here: all free); they may overwrite each
+    other's place, never add one."""
+    settings.IMPORT_PREVIEWS_PER_USER = 2
+    cache = caches["default"]
+    monkeypatch.setattr(type(cache), "get_many", lambda self, keys, version=None: {})
+    client = logged_in(organizer)
+    for _ in range(5):
+        preview(client, event)
+    assert len(previews_in_cache()) == 1  # every racer took the first free place

@@ -9,10 +9,15 @@ help an address.
 order that names a code draw from it (``DISCOUNT_CODE_LOOKUP_RATE``). ``auth`` guards the log-in and token
 refresh (``AUTH_RATE``), ``signup`` the creation of accounts (``SIGNUP_RATE``).
 
-**Where.** In the default cache, which every worker process and app server shares: Redis with ``REDIS_URL``,
-otherwise a table of the database (``settings.CACHES``). As with django-allauth's limits, the counts are read
-and written back, not incremented atomically: requests that arrive at the same moment may each see the same
-count, so a burst of parallel requests can pass a budget by up to the number served at once.
+**Network.** An IPv6 client counts as its /64 and also draws from its /48's budget, ``IPV6_NETWORK_FACTOR``
+times as large (``eventsite.clients.client_network``): a /48 holds 65,536 /64s, which would otherwise be as
+many budgets.
+
+**Where, and atomically.** In a store every worker process and app server shares: Redis with ``REDIS_URL``,
+otherwise a table of the database (``eventsite/throttle_counts.py``). Each request adds itself to each of its
+budgets in one atomic step and learns the new count; a request that finds any budget full gives back what it
+took from the others and is refused. Parallel requests cannot all read the same count and pass: exactly the
+budget passes, whatever the number of requests at once (DRF's own throttle reads the history, then writes it).
 
 **Outages.** Django's RedisCache raises ``ConnectionError`` when Redis is down (the database cache a database
 error), which DRF's throttles would turn into a 500. Here a throttle whose cache fails decides by ``fail_open``:
@@ -26,10 +31,12 @@ error), which DRF's throttles would turn into a 500. Here a throttle whose cache
 
 import logging
 
+from django.conf import settings
 from rest_framework import exceptions
 from rest_framework.throttling import ScopedRateThrottle
 
-from eventsite.clients import client_address
+from eventsite import throttle_counts
+from eventsite.clients import client_address, client_network
 
 from .exceptions import ServiceUnavailable
 
@@ -54,12 +61,18 @@ class GuardedScopedRateThrottle(ScopedRateThrottle):
     def get_ident(self, request) -> str:
         return client_address(request) or "unknown"
 
-    def cache_keys(self, request) -> list[str]:
-        idents = [f"ip:{self.get_ident(request)}"]
+    def budgets(self, request) -> list[tuple[str, int]]:
+        """Each budget the request draws from, as (its key, its size): the client's, its IPv6 network's, the
+        account's."""
+        size = self.num_requests
+        budgets = [(f"ip:{self.get_ident(request)}", size)]
+        network = client_network(request)
+        if network is not None and settings.IPV6_NETWORK_FACTOR:
+            budgets.append((f"net:{network}", size * settings.IPV6_NETWORK_FACTOR))
         user = getattr(request, "user", None)
         if user is not None and user.is_authenticated:
-            idents.append(f"user:{user.pk}")
-        return [self.cache_format % {"scope": self.scope, "ident": ident} for ident in idents]
+            budgets.append((f"user:{user.pk}", size))
+        return [(self.cache_format % {"scope": self.scope, "ident": ident}, n) for ident, n in budgets]
 
     def allow_request(self, request, view):
         self.scope = self.fixed_scope or getattr(view, self.scope_attr, None)
@@ -67,29 +80,31 @@ class GuardedScopedRateThrottle(ScopedRateThrottle):
             return True
         self.rate = self.get_rate()
         self.num_requests, self.duration = self.parse_rate(self.rate)
-        keys = self.cache_keys(request)  # may authenticate the request: its errors are not the cache's
+        budgets = self.budgets(request)  # may authenticate the request: its errors are not the store's
         try:
-            return self.draw(keys)
+            return self.draw(budgets)
         except Exception as error:  # redis.ConnectionError, TimeoutError, DatabaseError ...: whatever the store raises
-            logger.error("throttle cache unavailable (%s): failing %s", error, "open" if self.fail_open else "closed")
+            logger.error("throttle store unavailable (%s): failing %s", error, "open" if self.fail_open else "closed")
             if self.fail_open:
                 return True
             raise RateLimitUnavailable() from error
 
-    def draw(self, keys: list[str]) -> bool:
-        """DRF's sliding window for each key: refused if any is full, otherwise the request counts in all."""
-        self.now = self.timer()
-        stored = self.cache.get_many(keys)
-        histories = {}
-        for key in keys:
-            history = [moment for moment in stored.get(key, []) if moment > self.now - self.duration]
-            if len(history) >= self.num_requests:
-                self.history = history  # for wait(): when this key has room again
-                return self.throttle_failure()
-            histories[key] = [self.now, *history]
-        self.cache.set_many(histories, self.duration)
-        self.history = max(histories.values(), key=len)
+    def draw(self, budgets: list[tuple[str, int]]) -> bool:
+        """Count the request in every budget, atomically each; if one is full, give back what was taken and
+        refuse (``wait()`` then says when that budget's window ends)."""
+        taken = []
+        for key, size in sorted(budgets):  # one order everywhere: row locks are taken alike
+            hits, ends = throttle_counts.take(key, self.duration * 1000)
+            taken.append(key)
+            if hits > size:
+                for drawn in taken:
+                    throttle_counts.give_back(drawn)
+                self.refused_until = ends
+                return False
         return True
+
+    def wait(self) -> float:
+        return max((self.refused_until - throttle_counts.now_ms()) / 1000, 1)
 
 
 class RefreshThrottle(GuardedScopedRateThrottle):

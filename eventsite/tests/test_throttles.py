@@ -11,11 +11,12 @@ from decimal import Decimal
 import httpx
 import pytest
 from django.conf import settings
-from django.core.cache import cache
 from django.db import connection
 from rest_framework.test import APIClient
 
 from discounts import rules
+from eventsite import throttle_counts
+from eventsite.models import ThrottleCount
 from eventsite.tests.factories import DiscountCodeFactory, TicketFactory, UserFactory
 from eventsite.tests.throttling import throttle_rate
 
@@ -115,6 +116,49 @@ def test_the_client_address(settings, rf, proxies, remote, forwarded, client):
     assert client_address(request) == client
 
 
+@pytest.mark.parametrize(
+    ("remote", "network"),
+    [
+        ("2001:db8:1:2:aaaa:bbbb:cccc:dddd", "2001:db8:1::/48"),
+        ("2001:db8:1:ffff::1", "2001:db8:1::/48"),
+        ("::ffff:203.0.113.5", None),  # IPv4-mapped: an IPv4 client
+        ("203.0.113.5", None),
+        ("", None),
+    ],
+)
+def test_an_ipv6_clients_network(rf, remote, network):
+    from eventsite.clients import client_network
+
+    assert client_network(rf.get("/", REMOTE_ADDR=remote)) == network
+
+
+def test_the_64s_of_one_48_share_a_budget_of_their_own(settings, early, event):
+    """On main every /64 was a budget of its own: the holder of a /48 had 65,536 of them. Now a /48 draws from one
+    budget IPV6_NETWORK_FACTOR times a client's; another /48 is not affected."""
+    settings.IPV6_NETWORK_FACTOR = 2
+    with throttle_rate(CODE_BUDGET, "2/minute"):
+        per_64 = [
+            [check(client_for(), event, REMOTE_ADDR=f"2001:db8:7:{n:x}::{k + 1}") for k in range(3)] for n in range(4)
+        ]
+        elsewhere = check(client_for(), event, REMOTE_ADDR="2001:db8:8::1")
+    assert per_64 == [[200, 200, 429], [200, 200, 429], [429, 429, 429], [429, 429, 429]]
+    assert elsewhere == 200
+
+
+def test_without_a_network_factor_only_the_64_counts(settings, early, event):
+    settings.IPV6_NETWORK_FACTOR = 0
+    with throttle_rate(CODE_BUDGET, "1/minute"):
+        statuses = [check(client_for(), event, REMOTE_ADDR=f"2001:db8:7:{n:x}::1") for n in range(5)]
+    assert statuses == [200] * 5
+
+
+def test_an_ipv4_client_has_no_network_budget(settings, early, event):
+    settings.IPV6_NETWORK_FACTOR = 1
+    with throttle_rate(CODE_BUDGET, "1/minute"):
+        statuses = [check(client_for(), event, REMOTE_ADDR=f"198.51.100.{n}") for n in range(5)]
+    assert statuses == [200] * 5
+
+
 def test_the_lock_out_and_the_throttles_use_the_same_client_function(rf):
     from axes.helpers import get_client_ip_address
 
@@ -204,15 +248,31 @@ def test_reading_ones_account_is_not_throttled_as_a_sign_up():
 # Where the counts live
 
 
-def test_without_redis_the_counts_live_in_the_database_cache_table_migrate_made():
+def test_without_redis_the_counts_live_in_a_table_migrate_made():
+    assert not settings.REDIS_URL
+    assert ThrottleCount._meta.db_table in connection.introspection.table_names()
+    assert throttle_counts.take("probe", 60_000)[0] == 1
+    assert throttle_counts.take("probe", 60_000)[0] == 2
+    assert ThrottleCount.objects.get(ident="probe").hits == 2
+    # the default cache (import previews, mail intervals) is still the database cache
     assert settings.CACHES["default"] == {
         "BACKEND": "django.core.cache.backends.db.DatabaseCache",
         "LOCATION": settings.DATABASE_CACHE_TABLE,
         "OPTIONS": {"MAX_ENTRIES": 10_000},
     }
     assert settings.DATABASE_CACHE_TABLE in connection.introspection.table_names()
-    cache.set("probe", [1.0, 2.0], 30)
-    assert cache.get("probe") == [1.0, 2.0]
+
+
+def test_a_window_refills_when_it_ends_and_ended_windows_are_removed(monkeypatch):
+    moment = [1_000_000]
+    monkeypatch.setattr(throttle_counts, "now_ms", lambda: moment[0])
+    assert [throttle_counts.take("a", 60_000) for _ in range(2)] == [(1, 1_060_000), (2, 1_060_000)]
+    throttle_counts.take("b", 60_000)
+    moment[0] += 60_000  # both windows have ended
+    assert throttle_counts.take("a", 60_000) == (1, 1_120_000)
+    assert set(ThrottleCount.objects.values_list("ident", flat=True)) == {"a"}  # b's ended window is gone
+    throttle_counts.give_back("a")
+    assert ThrottleCount.objects.get(ident="a").hits == 0
 
 
 @pytest.mark.django_db(transaction=True)
@@ -299,14 +359,14 @@ def test_two_gunicorn_workers_share_one_budget(on_postgres, tmp_path):
 
 
 @pytest.mark.django_db(transaction=True)  # no test transaction for the failing statement to spoil (PostgreSQL)
-def test_with_the_database_cache_away_the_guarded_endpoints_fail_closed(settings, early, event, paid_ticket, owner):
+def test_with_the_throttle_table_away_the_guarded_endpoints_fail_closed(monkeypatch, early, event, paid_ticket, owner):
     """As with Redis (reliability/tests/test_redis_outage.py): no guessing unthrottled, refreshing a token goes on."""
     from rest_framework_simplejwt.tokens import RefreshToken
 
     def line_of(ticket):
         return [{"id": str(ticket.pk), "quantity": 1}]
 
-    settings.CACHES = {"default": {**settings.CACHES["default"], "LOCATION": "no_such_cache_table"}}
+    monkeypatch.setattr(ThrottleCount._meta, "db_table", "no_such_throttle_table")
     refused = [
         client_for().get(f"/v1/events/{event.pk}/discount-codes/early"),
         client_for().post("/v1/orders/calculate-amount", {"tickets": line_of(paid_ticket)}, format="json"),
@@ -324,3 +384,80 @@ def test_with_the_database_cache_away_the_guarded_endpoints_fail_closed(settings
     assert client_for().post("/v1/auth/token/refresh", refresh, format="json").status_code == 200
     assert order(client_for(owner), paid_ticket, text=None) == 201  # no code: nothing to guess, no budget
     assert client_for().get("/v1/events").status_code == 200
+
+
+# Counting is atomic: a burst of parallel requests passes exactly the budget
+
+
+@pytest.fixture
+def spare_redis():
+    """A Redis database of its own (db 9 of the local server), emptied before and after."""
+    import redis
+
+    url = "redis://127.0.0.1:6379/9"
+    client = redis.Redis.from_url(url)
+    try:
+        client.ping()
+    except redis.ConnectionError:
+        if os.environ.get("CI") == "true":
+            raise
+        pytest.skip("no Redis on 127.0.0.1:6379")
+    client.flushdb()
+    yield url
+    client.flushdb()
+
+
+def parallel(count: int, call) -> list:
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(count) as pool:
+        return list(pool.map(call, range(count)))
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("store", ["database", "redis"])
+def test_parallel_takes_each_get_their_own_count(on_postgres, settings, request, store):
+    """40 threads, each on its own database connection (or Redis connection), count into one budget at once: the
+    counts they are told are 1 … 40, each once (a read-then-write store tells several the same count)."""
+    from django.db import connections
+
+    if store == "redis":
+        settings.REDIS_URL = request.getfixturevalue("spare_redis")
+
+    def take(_):
+        try:
+            return throttle_counts.take("burst", 60_000)[0]
+        finally:
+            connections.close_all()
+
+    assert sorted(parallel(40, take)) == list(range(1, 41))
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("store", ["database", "redis"])
+def test_a_burst_against_two_gunicorn_workers_passes_exactly_the_budget(on_postgres, request, store):
+    """40 look-ups at once, each on its own connection, against gunicorn with 2 workers of 4 threads and a budget
+    of 24: on main DRF's throttle read the history and wrote it back, so parallel requests all saw room and more
+    than 24 passed. Now exactly 24 do, the others are 429 with Retry-After."""
+    from eventsite.tests.server import gunicorn
+
+    ticket = TicketFactory(price=Decimal("50.00"))
+    code = DiscountCodeFactory(event=ticket.event, code="EARLY")
+    rules.attach_tickets(code=code, tickets=[ticket])
+    env = {"DISCOUNT_CODE_LOOKUP_RATE": "24/minute"}
+    if store == "redis":
+        env["REDIS_URL"] = request.getfixturevalue("spare_redis")
+    with gunicorn(**env) as base:
+
+        def look_up(n):
+            with httpx.Client(base_url=base, timeout=30) as http:
+                path = f"/v1/events/{ticket.event_id}/discount-codes/" + ("early" if n % 2 else f"GUESS{n}")
+                return http.get(path)
+
+        responses = parallel(40, look_up)
+    statuses = [r.status_code for r in responses]
+    assert len([s for s in statuses if s in (200, 404)]) == 24, statuses
+    assert statuses.count(429) == 16, statuses
+    assert all(0 < int(r.headers["Retry-After"]) <= 60 for r in responses if r.status_code == 429)

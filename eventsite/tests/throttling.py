@@ -4,6 +4,8 @@ from django.core.cache import cache
 from rest_framework.settings import api_settings
 from rest_framework.throttling import SimpleRateThrottle
 
+from eventsite import throttle_counts
+
 
 @contextmanager
 def throttle_rate(scope: str, rate: str):
@@ -12,8 +14,10 @@ def throttle_rate(scope: str, rate: str):
     old = rates.get(scope)
     rates[scope] = rate
     cache.clear()
+    throttle_counts.forget_all()
     try:
         yield
     finally:
         rates[scope] = old if old is not None else api_settings.DEFAULT_THROTTLE_RATES[scope]
         cache.clear()
+        throttle_counts.forget_all()

@@ -16,6 +16,7 @@ DOWN = "redis://127.0.0.1:1/0"  # port 1: nothing listens, connections are refus
 
 @pytest.fixture
 def redis_down(settings):
+    settings.REDIS_URL = DOWN  # the throttles' counts (eventsite/throttle_counts.py), and the cache:
     settings.CACHES = {
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
