@@ -30,9 +30,11 @@ from django.utils import timezone
 from eventsite.errors import Kind, Problem, RuleError, raise_if
 from eventsite.models import Event
 from eventsite.rules import spreadsheet_safe, spreadsheet_text
+from history.context import acting
+from history.models import Door
 from tickets.models import Ticket
 
-from . import rules, text
+from . import recording, rules, text
 from .models import DiscountCode, DiscountType
 
 # Generation ----------------------------------------------------------------------------------------------------
@@ -182,6 +184,7 @@ def draw_codes(*, count: int, prefix: str, length: int, alphabet: str, taken: se
     return chosen
 
 
+@acting(door=Door.GENERATION)
 def generate_codes(
     *,
     event: Event,
@@ -228,6 +231,7 @@ def generate_codes(
                 DiscountCode.objects.bulk_create(codes[start : start + BATCH_SIZE])
                 if progress:
                     progress(min(start + BATCH_SIZE, len(codes)), len(codes))
+            recording.generated(codes)
             return codes
     except IntegrityError as error:
         raise RuleError(Problem("count", GENERATION_CLASHED, "generation_clashed", Kind.CONFLICT)) from error
@@ -657,6 +661,7 @@ class ImportSummary:
     unchanged: int
 
 
+@acting(door=Door.CSV_IMPORT)
 def import_codes(*, event: Event, table: CsvTable, marketer=None) -> ImportSummary:
     """Import rows into ``event``: all rows valid, or ``ImportRefused`` (by line) and nothing written.
 
@@ -676,6 +681,7 @@ def import_codes(*, event: Event, table: CsvTable, marketer=None) -> ImportSumma
             ids = dict(DiscountCode.objects.filter(event=event).values_list("code_key", "pk"))
             for row in new:
                 row.code.pk = ids[row.code.code_key]
+        recording.imported(new, changed)  # before the updates: the stored values are the old ones
         # Changed codes are updated in groups that get the same values: one UPDATE for a column changed alike
         # on every row (the usual campaign edit), at worst one per row. (bulk_update's CASE WHEN is far slower.)
         groups: dict[tuple, list[int]] = {}

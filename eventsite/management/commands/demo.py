@@ -5,20 +5,20 @@ import secrets
 from datetime import timedelta
 from decimal import Decimal
 
-from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
 
 from discounts import rules as discount_rules
 from discounts.models import DiscountCode, DiscountType, UsedFor
 from eventsite.models import Event, User
+from history.commands import RecordedCommand
 from tickets import rules as ticket_rules
 from tickets.models import Ticket, TicketType
 
 DEMO_EVENT = "Open Source Summit (demo)"
 
 
-class Command(BaseCommand):
+class Command(RecordedCommand):
     help = "Load demo data and print an admin login. Safe to run again: it adds nothing twice."
 
     def add_arguments(self, parser):
