@@ -58,11 +58,20 @@ def diff(before: Any, after: Any, fields: Iterable[str]) -> dict[str, dict[str, 
     """``{field: {"old", "new"}}`` for each of ``fields`` whose value differs (``before`` None: a creation)."""
     changes = {}
     for name in fields:
-        old = value(getattr(before, name)) if before is not None else None
-        new = value(getattr(after, name)) if after is not None else None
+        old = _field_value(before, name) if before is not None else None
+        new = _field_value(after, name) if after is not None else None
         if old != new or before is None or after is None:
             changes[name] = {"old": old, "new": new}
     return changes
+
+
+def _field_value(obj: Any, name: str) -> Any:
+    """A model field's value as stored: money with its decimal places (``Decimal("70")`` is stored as 70.00)."""
+    v = getattr(obj, name)
+    field = obj._meta.get_field(name)
+    if isinstance(field, models.DecimalField) and isinstance(v, Decimal | int) and not isinstance(v, bool):
+        v = Decimal(v).quantize(Decimal(1).scaleb(-field.decimal_places))
+    return value(v)
 
 
 def listed(objects: Iterable[tuple[int, str]]) -> list[dict[str, Any]]:
