@@ -8,6 +8,7 @@ does not manage is 403 (events are public), as for the event's other organizer-o
 
 from django.http import Http404
 from django.shortcuts import get_object_or_404
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field
 from rest_framework import exceptions, renderers
 from rest_framework import serializers as drf
@@ -51,6 +52,7 @@ class ChangesField(drf.JSONField):
     """Member → {"old", "new"}; a set (tickets, organizers, codes) → {"added", "removed"}, each {id, label}."""
 
 
+@extend_schema_field(OpenApiTypes.STR)
 class ActorField(ResourceRelatedField):
     """The user who made the change; null for a command, or once the account is deleted (``actor-label`` stays)."""
 
@@ -152,8 +154,9 @@ class CodeHistoryView(HistoryView):
     also after it is deleted. Three queries: the user, their events with whether the code is theirs, the page."""
 
     def entries(self, request, pk: int):
+        live = manages_row(request, DiscountCode, pk)  # first: it learns the managed events in the same query
         entries = scope_to_managed(Entry.objects.about(ObjectType.DISCOUNT_CODE, pk), request)
-        if not manages_row(request, DiscountCode, pk) and not entries.exists():
+        if not live and not entries.exists():
             raise Http404
         return entries
 

@@ -34,6 +34,8 @@ def world(organizer, event):
         tickets = TicketFactory.create_batch(n, event=event)
         codes = DiscountCodeFactory.create_batch(n, event=event, value="1.00", marketer=organizer)
         rules.attach_tickets(code=codes[0], tickets=tickets)
+        for code in codes:  # n entries of history (the attachment is one more)
+            rules.update_code(code, discount_url=f"https://example.org/{code.code}")
         lines = [order_rules.LineInput(t.pk, 1) for t in tickets]
         order, _ = order_rules.place_order(buyer=organizer, lines=lines, now=timezone.now())
         for other in EventFactory.create_batch(2):
@@ -82,6 +84,11 @@ ENDPOINTS = [
     ("/v1/orders/{order}/tickets", {"page[size]": 100, "include": "event,discount-code"}, False, 5),
     ("/v1/users/{user}/discount-codes", {"page[size]": 100}, False, 4),
     ("/v1/users/{user}/discount-codes", {"page[size]": 100, "include": "tickets,event"}, False, 4),
+    # the history: a code's learns the managed events and whether the code is among them in one query (a deleted
+    # code's asks once more, whether its entries are the requester's); an event's looks the event up
+    ("/v1/discount-codes/{code}/history", {"page[size]": 100}, False, 3),
+    ("/v1/events/{event}/history", {"page[size]": 100}, False, 4),
+    ("/v1/events/{event}/history", {"page[size]": 100, "filter[door]": "other"}, False, 4),
 ]
 
 
