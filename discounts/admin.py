@@ -15,6 +15,8 @@ from django.utils.html import format_html
 
 from eventsite.admin_scoping import EventScopedAdmin, EventScopedInline, ManagedRelatedFilter, scoped
 from eventsite.errors import RuleError
+from history.admin import HistoryButtonMixin
+from history.models import ObjectType
 from tickets.models import Ticket
 
 from . import rules, states, text
@@ -176,7 +178,8 @@ class StateFilter(admin.SimpleListFilter):
 
 
 @admin.register(DiscountCode)
-class DiscountCodeAdmin(CampaignAdminMixin, EventScopedAdmin):
+class DiscountCodeAdmin(HistoryButtonMixin, CampaignAdminMixin, EventScopedAdmin):
+    history_object_type = ObjectType.DISCOUNT_CODE
     form = DiscountCodeForm
     export_template_name = "admin/discounts/discountcode/export.html"  # the library's, without inline code (CSP)
 

@@ -19,6 +19,8 @@ from discounts.models import DiscountCode, UsedFor
 from discounts.selectors import attachable_tickets
 from eventsite.admin_scoping import EventScopedAdmin, ManagedRelatedFilter, scoped
 from eventsite.errors import RuleError
+from history.admin import HistoryButtonMixin
+from history.models import ObjectType
 
 from . import rules
 from .models import Ticket
@@ -114,7 +116,8 @@ def is_attach_autocomplete(request) -> bool:
 
 
 @admin.register(Ticket)
-class TicketAdmin(EventScopedAdmin):
+class TicketAdmin(HistoryButtonMixin, EventScopedAdmin):
+    history_object_type = ObjectType.TICKET
     form = TicketForm
     list_display = ("name", "event", "type", "price", "quantity", "code_link", "sales_starts_at", "sales_ends_at")
     list_filter = (("event", ManagedRelatedFilter), "type", DiscountCodeFilter, "is_hidden")
