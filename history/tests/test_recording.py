@@ -161,3 +161,18 @@ def test_the_summary_reads_as_a_line():
         "tickets": {"added": [{"id": 1, "label": "A"}], "removed": []},
     }
     assert summary(changes) == "value: 10.00 → 50.00; tickets: +A"
+
+
+def test_pruning_deletes_only_entries_older_than_asked(ticket_code):
+    from datetime import timedelta
+
+    from django.core.management import call_command
+    from django.utils import timezone
+
+    rules.update_code(ticket_code, value=Decimal("20.00"))
+    rules.update_code(ticket_code, value=Decimal("30.00"))
+    old = Entry.objects.order_by("id").first()
+    Entry.objects.filter(pk=old.pk).update(at=timezone.now() - timedelta(days=400))
+    call_command("prune_history", "--older-than", "365")
+    assert [e.changes["value"]["new"] for e in Entry.objects.all()] == ["30.00"]
+    assert Mention.objects.count() == 1
