@@ -16,6 +16,8 @@ from django.utils.html import format_html
 from eventsite.access import scope_to_managed
 from eventsite.admin_site import EventScopedAdmin, EventScopedInline, ManagedRelatedFilter
 from eventsite.errors import RuleError
+from history.admin import HistoryButtonMixin
+from history.models import ObjectType
 from tickets.models import Ticket
 
 from . import rules, states, text
@@ -163,7 +165,8 @@ class StateFilter(admin.SimpleListFilter):
 
 
 @admin.register(DiscountCode)
-class DiscountCodeAdmin(CampaignAdminMixin, EventScopedAdmin):
+class DiscountCodeAdmin(HistoryButtonMixin, CampaignAdminMixin, EventScopedAdmin):
+    history_object_type = ObjectType.DISCOUNT_CODE
     form = DiscountCodeForm
     export_template_name = "admin/discounts/discountcode/export.html"  # the library's, without inline code (CSP)
 

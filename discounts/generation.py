@@ -21,9 +21,11 @@ from django.db import IntegrityError, transaction
 
 from eventsite.errors import Kind, Problem, RuleError, raise_if
 from eventsite.models import Event
+from history.context import acting
+from history.models import Door
 from tickets.models import Ticket
 
-from . import rules, text
+from . import recording, rules, text
 from .models import DiscountCode
 
 # Look-alikes left out: no 0/O, no 1/I/L. Codes are compared ignoring case, so the alphabet is upper case.
@@ -173,6 +175,7 @@ def draw_codes(*, count: int, prefix: str, length: int, alphabet: str, taken: se
     return chosen
 
 
+@acting(door=Door.GENERATION)
 def generate_codes(
     *,
     event: Event,
@@ -219,6 +222,7 @@ def generate_codes(
                 DiscountCode.objects.bulk_create(codes[start : start + BATCH_SIZE])
                 if progress:
                     progress(min(start + BATCH_SIZE, len(codes)), len(codes))
+            recording.generated(codes)
             return codes
     except IntegrityError as error:
         raise RuleError(Problem("count", GENERATION_CLASHED, "generation_clashed", Kind.CONFLICT)) from error

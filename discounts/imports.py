@@ -17,6 +17,8 @@ from django.db import transaction
 
 from eventsite.errors import Kind, Problem, RuleError
 from eventsite.models import Event
+from history.context import acting
+from history.models import Door
 from tickets.models import Ticket
 
 from . import csv_format, rules, text
@@ -233,6 +235,7 @@ def _clone(code: DiscountCode) -> DiscountCode:
     return copy
 
 
+@acting(door=Door.CSV_IMPORT)
 def import_codes(*, event: Event, table: CsvTable, marketer=None) -> ImportSummary:
     """Import rows into ``event``: all rows valid, or ``ImportRefused`` (by line) and nothing written.
 

@@ -20,7 +20,7 @@ from eventsite.models import Event
 from eventsite.rules import count_problems
 from tickets.models import Ticket, TicketType
 
-from . import text
+from . import recording, text
 from .models import DiscountCode, DiscountType, UsedFor
 
 # One message per rule. Tests import these; the admin and the API show them unchanged.
@@ -304,6 +304,12 @@ def attached_problems(*, code: DiscountCode, terms: Terms) -> list[Problem]:
 @transaction.atomic
 def attach_tickets(*, code: DiscountCode, tickets: Iterable[Ticket | int]) -> list[Ticket]:
     """Attach tickets to a ticket code, all or none. Tickets already attached to this code stay as they are."""
+    attached = _attach(code=code, tickets=tickets)
+    recording.tickets_moved(code, added=[(t.pk, t.name) for t in attached])
+    return attached
+
+
+def _attach(*, code: DiscountCode, tickets: Iterable[Ticket | int]) -> list[Ticket]:
     code = _lock_code(code)
     locked = _locked_tickets(tickets)
     terms = Terms.of(code)
@@ -321,7 +327,17 @@ def detach_tickets(*, code: DiscountCode, tickets: Iterable[Ticket | int]) -> in
     if not ids:
         return 0
     _lock_code(code)
-    return Ticket.objects.filter(pk__in=ids, discount_code=code).update(discount_code=None)
+    return _detach(code, Ticket.objects.filter(pk__in=ids, discount_code=code))
+
+
+def _detach(code: DiscountCode, tickets, added: Iterable[Ticket] = ()) -> int:
+    """Detach ``tickets`` (a queryset of the code's) with one UPDATE, and record it with ``added``: two queries
+    and the entry's two, whatever the number of tickets."""
+    leaving = list(tickets.order_by("pk").values_list("pk", "name"))
+    if leaving:
+        Ticket.objects.filter(pk__in=[pk for pk, _name in leaving], discount_code=code).update(discount_code=None)
+    recording.tickets_moved(code, added=[(t.pk, t.name) for t in added], removed=leaving)
+    return len(leaving)
 
 
 @transaction.atomic
@@ -329,8 +345,8 @@ def replace_tickets(*, code: DiscountCode, tickets: Iterable[Ticket | int]) -> t
     """Make the code's tickets exactly this set: attach the new ones, detach those left out."""
     wanted = {t.pk if isinstance(t, Ticket) else int(t) for t in tickets}
     code = _lock_code(code)
-    attached = attach_tickets(code=code, tickets=wanted)
-    detached = Ticket.objects.filter(discount_code=code).exclude(pk__in=wanted).update(discount_code=None)
+    attached = _attach(code=code, tickets=wanted)
+    detached = _detach(code, Ticket.objects.filter(discount_code=code).exclude(pk__in=wanted), added=attached)
     return attached, detached
 
 
@@ -379,8 +395,8 @@ def save_new_code(code: DiscountCode, *, tickets: Iterable[Ticket | int] = ()) -
     locked = _locked_tickets(tickets)
     raise_if(code_problems(code=code, tickets=locked))
     code.save()
-    if locked:
-        attach_tickets(code=code, tickets=locked)
+    attached = _attach(code=code, tickets=locked) if locked else []
+    recording.created(code, attached)
     return code
 
 
@@ -403,6 +419,7 @@ def save_code_changes(code: DiscountCode) -> DiscountCode:
     _normalize_text(code)
     raise_if(code_problems(code=code, original=original))
     code.save()
+    recording.changed(original, code)
     return code
 
 
@@ -435,9 +452,11 @@ def deletion_problems(codes: Iterable[DiscountCode]) -> list[Problem]:
 @transaction.atomic
 def delete_code(*, code: DiscountCode) -> int:
     """Delete a code but keep its tickets: they are detached first and stay on sale at full price."""
-    _lock_code(code)
+    locked = _lock_code(code)
     raise_if(deletion_problems([code]))
+    leaving = list(Ticket.objects.filter(discount_code=code).values_list("pk", "name", "discount_code_id"))
     detached = Ticket.objects.filter(discount_code=code).update(discount_code=None)
+    recording.deleted([locked], leaving)
     code.delete()
     return detached
 
@@ -447,7 +466,9 @@ def delete_codes(*, codes: Iterable[DiscountCode]) -> int:
     ids = sorted(c.pk for c in codes)
     locked = list(DiscountCode.objects.select_for_update().filter(pk__in=ids).order_by("pk"))
     raise_if(deletion_problems(locked))
+    leaving = list(Ticket.objects.filter(discount_code_id__in=ids).values_list("pk", "name", "discount_code_id"))
     detached = Ticket.objects.filter(discount_code_id__in=ids).update(discount_code=None)
+    recording.deleted(locked, leaving)
     DiscountCode.objects.filter(pk__in=ids).delete()
     return detached
 
@@ -549,6 +570,7 @@ def save_changes(changes: list[CodeChange]) -> None:
         ids = {(event_id, key): pk for event_id, key, pk in found.values_list("event_id", "code_key", "pk")}
         for code in new:
             code.pk = ids[code.event_id, code.code_key]
+    recording.batch_saved(checked)  # before the updates: the stored values are the old ones
     groups: dict[tuple, list[int]] = {}
     for change in checked:
         if change.original is not None:

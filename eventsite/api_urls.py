@@ -48,6 +48,7 @@ urlpatterns = [
     path("", include("tickets.urls")),
     path("", include("discounts.urls")),
     path("", include("orders.urls")),
+    path("", include("history.urls")),
     # Anything else under /v1/ is a JSON:API 404 for every method, with DEBUG on too (Django's debug page is
     # HTML). CSRF-exempt like every API view: the API authenticates by token, never by cookie, and Django's CSRF
     # check would otherwise answer a POST here with its HTML 403 page instead of the 404.

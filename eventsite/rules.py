@@ -18,7 +18,7 @@ from django.utils import timezone
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_decode, urlsafe_base64_encode
 
-from . import background, mail
+from . import background, mail, recording
 from .addresses import canonical_email, email_key
 from .currencies import ISO_4217
 from .errors import Kind, Problem, RuleError, raise_if
@@ -99,7 +99,9 @@ def save_event(event: Event) -> Event:
 
 @transaction.atomic
 def remove_organizers(*, event: Event, users: list[User]) -> None:
+    leaving = list(event.organizers.filter(pk__in=[u.pk for u in users]).values_list("pk", "email"))
     event.organizers.remove(*users)
+    recording.organizers_changed(event, removed=leaving)
 
 
 @transaction.atomic
@@ -199,6 +201,7 @@ def accept_invitation(*, invitation: OrganizerInvitation, user: User) -> Organiz
         raise RuleError(Problem("status", OWNER_IS_NOT_AN_ORGANIZER, "owner_is_not_an_organizer", Kind.CONFLICT))
     answered = _answer(invitation, InvitationStatus.ACCEPTED)
     invitation.event.organizers.add(user)
+    recording.organizers_changed(invitation.event, added=[(user.pk, user.email)])
     return answered
 
 

@@ -78,6 +78,7 @@ INSTALLED_APPS = [
     "discounts",
     "tickets",
     "orders",
+    "history",
 ]
 
 MIDDLEWARE = [
@@ -89,6 +90,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "history.middleware.ActingMiddleware",  # which door (admin, API) and who, for the history of changes
     "eventsite.api.middleware.APIMiddleware",  # database errors anywhere → JSON:API 503; CSP on the API
     "axes.middleware.AxesMiddleware",  # last, as django-axes asks
 ]

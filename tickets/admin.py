@@ -12,6 +12,8 @@ from django.utils.html import format_html
 
 from eventsite.admin_site import EventScopedAdmin, ManagedRelatedFilter
 from eventsite.errors import RuleError
+from history.admin import HistoryButtonMixin
+from history.models import ObjectType
 
 from . import rules
 from .models import Ticket
@@ -50,7 +52,8 @@ class TicketForm(forms.ModelForm):
 
 
 @admin.register(Ticket)
-class TicketAdmin(EventScopedAdmin):
+class TicketAdmin(HistoryButtonMixin, EventScopedAdmin):
+    history_object_type = ObjectType.TICKET
     form = TicketForm
     list_display = ("name", "event", "type", "price", "quantity", "code_link", "sales_starts_at", "sales_ends_at")
     list_filter = (("event", ManagedRelatedFilter), "type", "is_hidden")

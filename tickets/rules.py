@@ -14,6 +14,7 @@ from discounts.models import DiscountCode
 from eventsite.errors import Kind, Problem, RuleError, raise_if  # noqa: F401 (RuleError re-exported)
 from eventsite.rules import count_problems
 
+from . import recording
 from .models import Ticket, TicketType
 
 TYPE_INVALID = "Say what kind of ticket it is: free, paid or donation."
@@ -118,6 +119,7 @@ def save_ticket(ticket: Ticket) -> Ticket:
     wanted = ticket.discount_code
     ticket.discount_code_id = original.discount_code_id if original is not None else None
     ticket.save()
+    recording.saved(original, ticket)
     set_discount_code(ticket=ticket, code=wanted)
     return ticket
 
@@ -140,4 +142,5 @@ def delete_ticket(*, ticket: Ticket) -> None:
     """A ticket that was ordered stays (its order lines PROTECT it); hiding it stops new sales."""
     if ticket.order_lines.exists():
         raise_if([Problem(None, TICKET_HAS_ORDERS.format(ticket=ticket.name), "ticket_has_orders", Kind.CONFLICT)])
+    recording.deleted(ticket)
     ticket.delete()

@@ -196,6 +196,8 @@ QUERIES = [("/v1/tickets", {"page[size]": str(value)}) for value in (MAX_COUNT +
     ("/v1/discount-codes", {"filter[event]": str(10**30)}),
     ("/v1/orders", {"filter[event]": str(10**30)}),
     ("/v1/events/{event}/discount-code-report", {"page[size]": str(10**18)}),
+    ("/v1/events/{event}/history", {"page[number]": str(10**18)}),
+    ("/v1/events/{event}/history", {"filter[door]": "x" * 4000}),
 ]
 
 

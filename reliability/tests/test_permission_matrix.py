@@ -241,6 +241,9 @@ MATRIX: dict[str, Row] = {
     ),
     "v1/events/<id:event_pk>/discount-code-report": Row({"get": "401 403 403 200 200 200"}),
     "v1/discount-codes/<id:pk>/report": Row({"get": "401 404 404 200 200 200"}),
+    # the history of changes (history/views.py): the code's and the event's, organizers only
+    "v1/discount-codes/<id:pk>/history": Row({"get": "401 404 404 200 200 200"}),
+    "v1/events/<id:event_pk>/history": Row({"get": "401 403 403 200 200 200"}),
     "v1/events/<id:event_pk>/discount-codes/<str:code>": Row(
         {"get": "200 200 200 200 200 200"},
         leak_exempt="the public code check: the requester typed the code",

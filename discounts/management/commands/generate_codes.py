@@ -3,16 +3,15 @@
 import time
 from decimal import Decimal
 
-from django.core.management.base import BaseCommand
-
 from discounts import generation
 from discounts.models import DiscountType, UsedFor
 from eventsite.errors import RuleError
+from history.commands import RecordedCommand
 
 from ._event import find_event, rule_error
 
 
-class Command(BaseCommand):
+class Command(RecordedCommand):
     help = "Generate up to 10,000 codes for an event with the same terms, all or nothing, in one transaction."
 
     def add_arguments(self, parser):

@@ -2,14 +2,15 @@
 
 from pathlib import Path
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 
 from discounts import csv_format, imports
+from history.commands import RecordedCommand
 
 from ._event import find_event
 
 
-class Command(BaseCommand):
+class Command(RecordedCommand):
     help = (
         "Import discount codes from CSV (the columns of export_codes; used_count is ignored). Codes match "
         "ignoring letter case. Every bad row is reported by line and nothing is written unless all are valid."

@@ -5,7 +5,6 @@ import secrets
 from datetime import timedelta
 from decimal import Decimal
 
-from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
 
@@ -13,6 +12,7 @@ from discounts import rules as discount_rules
 from discounts.models import DiscountCode, DiscountType, UsedFor
 from eventsite import rules as event_rules
 from eventsite.models import Event, User
+from history.commands import RecordedCommand
 from orders.models import Order
 from orders.rules import LineInput, place_order
 from tickets import rules as ticket_rules
@@ -21,7 +21,7 @@ from tickets.models import Ticket, TicketType
 DEMO_EVENT = "Open Source Summit (demo)"
 
 
-class Command(BaseCommand):
+class Command(RecordedCommand):
     help = "Load demo data and print an admin login. Safe to run again: it adds nothing twice."
 
     def add_arguments(self, parser):

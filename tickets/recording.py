@@ -1,0 +1,51 @@
+"""What the history keeps of a ticket's changes (``history.services``). Its code is recorded by the code's
+rules (``discounts.recording``): attaching or detaching is one entry of the code that names the ticket."""
+
+from history.models import Action, ObjectType
+from history.services import Change, diff, record
+
+from .models import Ticket
+
+#: A ticket's own fields as the history records them (not ``sold_count``: orders move it; ``discount_code``: the
+#: code's entries record it).
+FIELDS = (
+    "name",
+    "description",
+    "type",
+    "price",
+    "min_price",
+    "max_price",
+    "quantity",
+    "position",
+    "min_order",
+    "max_order",
+    "sales_starts_at",
+    "sales_ends_at",
+    "is_hidden",
+)
+
+
+def saved(original: Ticket | None, ticket: Ticket) -> None:
+    action = Action.CREATED if original is None else Action.CHANGED
+    record(_change(ticket, action, diff(original, ticket, FIELDS)))
+
+
+def deleted(ticket: Ticket) -> None:
+    changes = diff(ticket, None, FIELDS)
+    mentions = []
+    if ticket.discount_code_id is not None:
+        changes["discount_code"] = {"old": ticket.discount_code_id, "new": None}
+        mentions.append((ObjectType.DISCOUNT_CODE, ticket.discount_code_id))
+    record(_change(ticket, Action.DELETED, changes, mentions))
+
+
+def _change(ticket: Ticket, action: str, changes: dict, mentions=()) -> Change:
+    return Change(
+        action=action,
+        object_type=ObjectType.TICKET,
+        object_id=ticket.pk,
+        object_label=ticket.name,
+        event_id=ticket.event_id,
+        changes=changes,
+        mentions=mentions,
+    )
