@@ -17,10 +17,14 @@ class AllEvents:
 
 ALL_EVENTS = AllEvents()
 
+#: The request attribute that keeps the answer for the rest of the request (as Django's middleware keep
+#: ``request.user``): named for this project, so it cannot clash with a name of Django or DRF.
+MANAGED_EVENTS_ATTRIBUTE = "eventsite_managed_event_ids"
+
 
 def managed_event_ids(request) -> set[int] | AllEvents:
     """The ids of the events the requester manages (owner or organizer), cached on the request."""
-    cached = getattr(request, "_managed_event_ids", None)
+    cached = getattr(request, MANAGED_EVENTS_ATTRIBUTE, None)
     if cached is not None:
         return cached
     user = request.user
@@ -30,7 +34,7 @@ def managed_event_ids(request) -> set[int] | AllEvents:
         result = ALL_EVENTS
     else:
         result = set(Event.objects.managed_by(user).values_list("pk", flat=True))
-    request._managed_event_ids = result
+    setattr(request, MANAGED_EVENTS_ATTRIBUTE, result)
     return result
 
 
@@ -45,7 +49,7 @@ def manages_row(request, model, pk: int) -> bool:
     """
     user = request.user
     if (
-        getattr(request, "_managed_event_ids", None) is not None
+        getattr(request, MANAGED_EVENTS_ATTRIBUTE, None) is not None
         or not user.is_authenticated
         or not user.is_active
         or user.is_superuser
@@ -55,7 +59,7 @@ def manages_row(request, model, pk: int) -> bool:
     for event_id, holds_row in _managed_events_holding(model).rows(user=user.pk, row=pk):
         ids.add(event_id)
         found = found or bool(holds_row)
-    request._managed_event_ids = ids
+    setattr(request, MANAGED_EVENTS_ATTRIBUTE, ids)
     return found
 
 

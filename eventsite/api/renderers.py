@@ -14,6 +14,7 @@ to-many include, and encodes with the standard library. Here:
 ``eventsite/tests/test_renderer.py`` renders every API response both ways and requires identical bytes.
 """
 
+import weakref
 from collections.abc import Iterable
 
 import orjson
@@ -129,27 +130,51 @@ def make_plan(fields) -> _Plan | None:
     return _Plan(attributes, relationships)
 
 
-def _plan_applies(fields, serializer, resource_name) -> bool:
-    """No sparse fieldset for this type and no meta fields: decided once per serializer's fields and type (the
-    fields belong to one serializer of one request), not for every resource of a page."""
+class _SerializerState:
+    """What the renderer works out once per serializer (its fields belong to one serializer of one request)."""
+
+    __slots__ = ("applies", "include_plans", "plan", "plan_made", "relationship_fields")
+
+    def __init__(self):
+        self.plan = None
+        self.plan_made = False
+        self.applies = {}  # resource name -> whether the plan applies
+        self.relationship_fields = None
+        self.include_plans = {}  # include paths -> what to follow
+
+
+#: Per serializer instance, dropped with it; keyed by the serializer (``fields.serializer``, DRF's public
+#: back-reference), not stored on DRF's objects.
+_STATES: "weakref.WeakKeyDictionary[object, _SerializerState]" = weakref.WeakKeyDictionary()
+
+
+def _state(fields) -> _SerializerState:
+    serializer = fields.serializer
     try:
-        decided = fields._jsonapi_plan_applies
-    except AttributeError:
-        decided = fields._jsonapi_plan_applies = {}
+        return _STATES[serializer]
+    except KeyError:
+        state = _STATES[serializer] = _SerializerState()
+        return state
+
+
+def _plan_applies(fields, serializer, resource_name) -> bool:
+    """No sparse fieldset for this type and no meta fields: decided once per serializer's fields and type, not
+    for every resource of a page."""
+    decided = _state(fields).applies
     try:
         return decided[resource_name]
     except KeyError:
-        applies = not JSONAPIRenderer._sparse(serializer, resource_name) and not _has_meta_fields(serializer)
+        applies = not JSONAPIRenderer.sparse(serializer, resource_name) and not _has_meta_fields(serializer)
         decided[resource_name] = applies
         return applies
 
 
 def plan_of(fields) -> _Plan | None:
-    try:
-        return fields._jsonapi_plan
-    except AttributeError:
-        plan = fields._jsonapi_plan = make_plan(fields)
-        return plan
+    state = _state(fields)
+    if not state.plan_made:
+        state.plan = make_plan(fields)
+        state.plan_made = True
+    return state.plan
 
 
 class JSONAPIRenderer(renderers.JSONRenderer, OrjsonRenderer):
@@ -204,7 +229,7 @@ class JSONAPIRenderer(renderers.JSONRenderer, OrjsonRenderer):
         return resource_data
 
     @staticmethod
-    def _sparse(serializer, resource_name) -> bool:
+    def sparse(serializer, resource_name) -> bool:
         request = serializer.context.get("request")
         return request is not None and f"fields[{resource_name}]" in request.query_params
 
@@ -243,7 +268,7 @@ class JSONAPIRenderer(renderers.JSONRenderer, OrjsonRenderer):
             if isinstance(field, relations.RelatedField):
                 if relation_instance is None or not serializer_data:
                     continue
-                many = field._kwargs.get("child_relation", None) is not None
+                many = _is_many(field)
                 if isinstance(field, ResourceRelatedField) and not many:
                     already_included = (
                         serializer_data["type"] in included_cache
@@ -259,7 +284,6 @@ class JSONAPIRenderer(renderers.JSONRenderer, OrjsonRenderer):
                 relation_type = get_resource_type_from_serializer(serializer)
                 relation_queryset = list(relation_instance)
                 serializer_fields = get_serializer_fields(serializer)
-                force = getattr(serializer, "_poly_force_type_resolution", False)
                 for position in range(len(serializer_data or ())):
                     serializer_resource = serializer_data[position]
                     nested_resource_instance = relation_queryset[position]
@@ -270,7 +294,7 @@ class JSONAPIRenderer(renderers.JSONRenderer, OrjsonRenderer):
                         nested_resource_instance,
                         resource_type,
                         serializer,
-                        force,
+                        False,  # only polymorphic serializers force type resolution; they take the stock path
                     )
                     included_cache[new_item["type"]][new_item["id"]] = new_item
                     cls.extract_included(
@@ -291,7 +315,7 @@ class JSONAPIRenderer(renderers.JSONRenderer, OrjsonRenderer):
                         relation_instance,
                         relation_type,
                         field,
-                        getattr(field, "_poly_force_type_resolution", False),
+                        False,  # as above
                     )
                     included_cache[new_item["type"]][new_item["id"]] = new_item
                     cls.extract_included(
@@ -302,22 +326,26 @@ class JSONAPIRenderer(renderers.JSONRenderer, OrjsonRenderer):
 def relationship_fields_of(fields) -> list:
     """``(name, field, to_one)`` of a serializer's relationship fields, in order, worked out once per ``fields``;
     ``to_one``: a plain ``ResourceRelatedField``, whose linkage is ``{"type", "id"}``."""
-    try:
-        return fields._jsonapi_relationship_fields
-    except AttributeError:
-        found = [
+    state = _state(fields)
+    if state.relationship_fields is None:
+        state.relationship_fields = [
             (
                 name,
                 field,
                 isinstance(field, ResourceRelatedField)
-                and field._kwargs.get("child_relation", None) is None
+                and not _is_many(field)
                 and not isinstance(field, (SkipDataMixin, ManySerializerMethodResourceRelatedField)),
             )
             for name, field in fields.items()
             if name != api_settings.URL_FIELD_NAME and is_relationship_field(field)
         ]
-        fields._jsonapi_relationship_fields = found
-        return found
+    return state.relationship_fields
+
+
+def _is_many(field) -> bool:
+    """A related field that stands for a list (DRF-JSONAPI's ``ManySerializerMethodResourceRelatedField``): one
+    built with a ``child_relation``, which it keeps as its public ``child_relation``."""
+    return getattr(field, "child_relation", None) is not None
 
 
 def _include_plan(fields, included_resources) -> list:
@@ -326,10 +354,7 @@ def _include_plan(fields, included_resources) -> list:
     the list, removing names, splitting paths, catching ``ValueError``); it depends only on the paths and the
     serializer's fields, so it is done once per both. The list operations are the stock ones, in its order."""
     key = tuple(included_resources)
-    try:
-        plans = fields._jsonapi_include_plans
-    except AttributeError:
-        plans = fields._jsonapi_include_plans = {}
+    plans = _state(fields).include_plans
     try:
         return plans[key]
     except KeyError:
