@@ -43,6 +43,8 @@ from rest_framework_json_api.utils import (
     is_relationship_field,
 )
 
+from .serializers import CompiledReadMixin
+
 ORJSON_OPTIONS = orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_NON_STR_KEYS | orjson.OPT_PASSTHROUGH_DATACLASS
 LINE_SEPARATORS = (b"\xe2\x80\xa8", b"\xe2\x80\xa9")
 
@@ -144,12 +146,18 @@ class _SerializerState:
 
 
 #: Per serializer instance, dropped with it; keyed by the serializer (``fields.serializer``, DRF's public
-#: back-reference), not stored on DRF's objects.
+#: back-reference), not stored on DRF's objects. Our own serializers (``CompiledReadMixin``) keep theirs in their
+#: ``render_state`` attribute instead (a faster look-up, made for every resource of a page).
 _STATES: "weakref.WeakKeyDictionary[object, _SerializerState]" = weakref.WeakKeyDictionary()
 
 
 def _state(fields) -> _SerializerState:
     serializer = fields.serializer
+    if isinstance(serializer, CompiledReadMixin):
+        state = serializer.render_state
+        if state is None:
+            state = serializer.render_state = _SerializerState()
+        return state
     try:
         return _STATES[serializer]
     except KeyError:
@@ -157,10 +165,10 @@ def _state(fields) -> _SerializerState:
         return state
 
 
-def _plan_applies(fields, serializer, resource_name) -> bool:
+def _plan_applies(state: _SerializerState, serializer, resource_name) -> bool:
     """No sparse fieldset for this type and no meta fields: decided once per serializer's fields and type, not
     for every resource of a page."""
-    decided = _state(fields).applies
+    decided = state.applies
     try:
         return decided[resource_name]
     except KeyError:
@@ -169,8 +177,8 @@ def _plan_applies(fields, serializer, resource_name) -> bool:
         return applies
 
 
-def plan_of(fields) -> _Plan | None:
-    state = _state(fields)
+def plan_of(fields, state: _SerializerState | None = None) -> _Plan | None:
+    state = state or _state(fields)
     if not state.plan_made:
         state.plan = make_plan(fields)
         state.plan_made = True
@@ -196,8 +204,9 @@ class JSONAPIRenderer(renderers.JSONRenderer, OrjsonRenderer):
     def build_json_resource_obj(
         cls, fields, resource, resource_instance, resource_name, serializer, force_type_resolution=False
     ):
-        plan = plan_of(fields) if cls.fast and not force_type_resolution else None
-        if plan is None or not _plan_applies(fields, serializer, resource_name):
+        state = _state(fields) if cls.fast and not force_type_resolution else None
+        plan = None if state is None else plan_of(fields, state)
+        if plan is None or not _plan_applies(state, serializer, resource_name):
             return super().build_json_resource_obj(
                 fields, resource, resource_instance, resource_name, serializer, force_type_resolution
             )
@@ -297,13 +306,14 @@ class JSONAPIRenderer(renderers.JSONRenderer, OrjsonRenderer):
                         False,  # only polymorphic serializers force type resolution; they take the stock path
                     )
                     included_cache[new_item["type"]][new_item["id"]] = new_item
-                    cls.extract_included(
-                        serializer_fields,
-                        serializer_resource,
-                        nested_resource_instance,
-                        new_included_resources,
-                        included_cache,
-                    )
+                    if new_included_resources:  # with none, the stock method finds nothing to follow
+                        cls.extract_included(
+                            serializer_fields,
+                            serializer_resource,
+                            nested_resource_instance,
+                            new_included_resources,
+                            included_cache,
+                        )
 
             if isinstance(field, Serializer):
                 relation_type = get_resource_type_from_serializer(field)
@@ -318,9 +328,14 @@ class JSONAPIRenderer(renderers.JSONRenderer, OrjsonRenderer):
                         False,  # as above
                     )
                     included_cache[new_item["type"]][new_item["id"]] = new_item
-                    cls.extract_included(
-                        serializer_fields, serializer_data, relation_instance, new_included_resources, included_cache
-                    )
+                    if new_included_resources:
+                        cls.extract_included(
+                            serializer_fields,
+                            serializer_data,
+                            relation_instance,
+                            new_included_resources,
+                            included_cache,
+                        )
 
 
 def relationship_fields_of(fields) -> list:

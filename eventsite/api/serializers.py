@@ -204,6 +204,8 @@ class CompiledReadMixin:
 
     #: Off only in the test that compares this path's output with DRF's own.
     compiled_read = True
+    #: What ``eventsite.api.renderers`` works out once per serializer, kept with it.
+    render_state = None
 
     def get_fields(self):
         if not self.compiled_read or hasattr(self, "initial_data"):
