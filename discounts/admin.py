@@ -80,9 +80,9 @@ class DiscountCodeForm(forms.ModelForm):
         )
         try:
             # A field its form field refused (a NUL, say) is not on the instance: the rules would see it blank.
-            rules.raise_if([p for p in problems if p.field not in self._errors])
+            rules.raise_if([p for p in problems if p.field not in self.errors])
         except RuleError as error:
-            self._update_errors(error.as_validation_error(fields=self._rule_fields()))
+            self.add_error(None, self._on_attach(error.as_validation_error(fields=self._rule_fields())))
 
     def _rule_fields(self) -> set[str]:
         fields = set(self.fields)
@@ -90,11 +90,12 @@ class DiscountCodeForm(forms.ModelForm):
             fields.add("tickets")
         return fields
 
-    def _update_errors(self, errors):
-        # A rule about "tickets" belongs to the attach field on this form.
+    @staticmethod
+    def _on_attach(errors):
+        """A rule about "tickets" belongs to the attach field on this form."""
         if hasattr(errors, "error_dict") and "tickets" in errors.error_dict:
             errors.error_dict.setdefault("attach", []).extend(errors.error_dict.pop("tickets"))
-        super()._update_errors(errors)
+        return errors
 
 
 class AttachedTicketForm(forms.ModelForm):

@@ -6,6 +6,7 @@ from rest_framework_json_api.relations import (
     ManySerializerMethodResourceRelatedField,
     SerializerMethodResourceRelatedField,
 )
+from rest_framework_json_api.utils import get_resource_type_from_model
 
 from eventsite.access import scope_to_managed
 from eventsite.api.fields import AwareDateTimeField, MoneyField
@@ -75,7 +76,11 @@ class DiscountCodeSerializer(CompiledReadMixin, serializers.ModelSerializer):
     }
 )
 class ApplicableTicketsLinkage(ManySerializerMethodResourceRelatedField):
-    pass
+    def to_representation(self, value):
+        """The stock field asks every ticket for its type (a walk through the serializers, then the model's
+        ``JSONAPIMeta``): it is the model's, the same for all (the public check lists up to an event's tickets)."""
+        resource_type = get_resource_type_from_model(self.child_relation.model)
+        return [{"type": resource_type, "id": str(ticket.pk)} for ticket in value]
 
 
 class ApplicableTicketsField(SerializerMethodResourceRelatedField):

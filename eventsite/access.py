@@ -32,6 +32,10 @@ class AllEvents:
 
 ALL_EVENTS = AllEvents()
 
+#: The request attribute that keeps the answer for the rest of the request (as Django's middleware keep
+#: ``request.user``): named for this project, so it cannot clash with a name of Django or DRF.
+MANAGED_EVENTS_ATTRIBUTE = "eventsite_managed_event_ids"
+
 
 def is_superuser(user) -> bool:
     """An active, logged-in superuser: manages every event."""
@@ -48,17 +52,25 @@ def managed_events(user) -> EventQuerySet:
 
 
 def managed_event_ids(request) -> set[int] | AllEvents:
-    """The ids of the events the requester manages, cached on the request (computed at most once)."""
-    cached = getattr(request, "_managed_event_ids", None)
+    """The ids of the events the requester manages (owner or organizer), cached on the request."""
+    cached = getattr(request, MANAGED_EVENTS_ATTRIBUTE, None)
     if cached is not None:
         return cached
     user = request.user
     if is_superuser(user):
         result: set[int] | AllEvents = ALL_EVENTS
     else:
-        result = set(managed_events(user).values_list("pk", flat=True))
-    request._managed_event_ids = result
+        result = {pk for (pk,) in MANAGED_EVENTS.rows(user=user.pk)} if is_active_user(user) else set()
+    setattr(request, MANAGED_EVENTS_ATTRIBUTE, result)
     return result
+
+
+#: The events an active non-superuser manages (``managed_events`` for them), compiled once.
+MANAGED_EVENTS = PreparedQuery(lambda user: Event.objects.owned_or_organized_by(user).order_by().values_list("pk"))
+
+
+def is_active_user(user) -> bool:
+    return bool(user is not None and user.is_authenticated and user.is_active)
 
 
 def _is_request(who) -> bool:
@@ -121,7 +133,7 @@ def manages_row(request, model, pk: int) -> bool:
     """
     user = request.user
     if (
-        getattr(request, "_managed_event_ids", None) is not None
+        getattr(request, MANAGED_EVENTS_ATTRIBUTE, None) is not None
         or not user.is_authenticated
         or not user.is_active
         or user.is_superuser
@@ -131,7 +143,7 @@ def manages_row(request, model, pk: int) -> bool:
     for event_id, holds_row in _managed_events_holding(model).rows(user=user.pk, row=pk):
         ids.add(event_id)
         found = found or bool(holds_row)
-    request._managed_event_ids = ids
+    setattr(request, MANAGED_EVENTS_ATTRIBUTE, ids)
     return found
 
 

@@ -27,6 +27,8 @@ from django.core.exceptions import EmptyResultSet
 from django.db import connections
 from django.db.models import Model, QuerySet
 
+from eventsite.seams.django import has_prefetch
+
 #: Stand-ins start here and count up: far below any id a sequence hands out, still a valid 64-bit integer; the
 #: second set, small positive integers, is in the range of every integer column.
 STAND_IN_BASES = (-(2**62), 7919)
@@ -137,7 +139,7 @@ class PreparedQuery:
     def _compile_with(self, using: str, parts: tuple, shape: tuple, base: int):
         stand_ins, owners = self._stand_ins(shape, base)
         queryset = self.build(*parts, **stand_ins)
-        if queryset._prefetch_related_lookups or queryset.query.select_related:
+        if has_prefetch(queryset) or queryset.query.select_related:
             raise ValueError("PreparedQuery cannot run select_related/prefetch_related querysets.")
         try:
             sql, params = queryset.query.get_compiler(using=using).as_sql()

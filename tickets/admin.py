@@ -48,7 +48,7 @@ class TicketForm(forms.ModelForm):
         try:
             rules.raise_if(rules.ticket_problems(self.instance, original=original))
         except RuleError as error:
-            self._update_errors(error.as_validation_error(fields=set(self.fields)))
+            self.add_error(None, error.as_validation_error(fields=set(self.fields)))
 
 
 @admin.register(Ticket)

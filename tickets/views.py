@@ -51,7 +51,15 @@ def _code_tickets_page(bottom: int, top: int, code: int, managed: list[int] | No
     return with_total(tickets.order_by(*TicketViewSet.ordering))[bottom:top]
 
 
+def _event_tickets_page(bottom: int, top: int, event: int, managed: list[int] | None = None):
+    """A page of ``/v1/events/{event}/tickets`` with its total, as the general path builds it."""
+    tickets = visible_tickets_of(ALL_EVENTS if managed is None else managed).filter(event_id=event)
+    return with_total(tickets.order_by(*TicketViewSet.ordering))[bottom:top]
+
+
 CODE_TICKETS_PAGE = PreparedQuery(_code_tickets_page)
+EVENT_TICKETS_PAGE = PreparedQuery(_event_tickets_page)
+EVENT_EXISTS = PreparedQuery(lambda pk: Event.objects.filter(pk=pk).values_list("pk"))
 EVENTS_BY_ID = PreparedQuery(lambda ids: Event.objects.filter(pk__in=ids))
 
 
@@ -76,18 +84,26 @@ class TicketViewSet(ResourceViewSet):
         return super().get_permissions()
 
     def list(self, request, *args, **kwargs):
-        """A code's tickets, listed plainly (no ``sort``, ``filter``, ``fields``; ``include`` at most ``event``), come
-        from a prepared query: the same query as the general path, compiled once (``eventsite.prepared``). It is
-        the list a campaign's traffic hits; ``tickets/tests/test_prepared_list.py`` checks both paths agree."""
-        if "code_pk" not in kwargs or not request.query_params.keys() <= PLAIN_LISTING:
+        """A code's tickets and an event's, listed plainly (no ``sort``, ``filter``, ``fields``; ``include`` at most
+        ``event``), come from a prepared query: the same query as the general path, compiled once
+        (``eventsite.prepared``). They are the lists a campaign's traffic and a ticket shop hit;
+        ``tickets/tests/test_prepared_list.py`` checks both paths agree."""
+        nested = {"code_pk", "event_pk"} & kwargs.keys()
+        if len(nested) != 1 or not request.query_params.keys() <= PLAIN_LISTING:
             return super().list(request, *args, **kwargs)
         included = {undo_format_field_name(name) for name in get_included_resources(request, self.serializer_class)}
         if not included <= {"event"}:
             return super().list(request, *args, **kwargs)
-        self.check_code()
+        if "code_pk" in kwargs:
+            self.check_code()
+            page, values = CODE_TICKETS_PAGE, {"code": kwargs["code_pk"]}
+        else:
+            if not EVENT_EXISTS.rows(pk=kwargs["event_pk"]):
+                raise Http404
+            page, values = EVENT_TICKETS_PAGE, {"event": kwargs["event_pk"]}
         managed = managed_event_ids(request)
-        values = {"code": kwargs["code_pk"]} | ({} if managed is ALL_EVENTS else {"managed": sorted(managed)})
-        tickets = self.paginate_queryset(PreparedRows(CODE_TICKETS_PAGE, **values))
+        values |= {} if managed is ALL_EVENTS else {"managed": sorted(managed)}
+        tickets = self.paginate_queryset(PreparedRows(page, **values))
         if included and tickets:
             events = {event.pk: event for event in EVENTS_BY_ID.objects(ids={t.event_id for t in tickets})}
             if any(ticket.event_id not in events for ticket in tickets):  # deleted in between: read it all again

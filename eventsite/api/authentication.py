@@ -2,10 +2,12 @@
 check of a token's user shared by every request and by the token refresh.
 
 Every authenticated API request looks its user up; building and compiling that ``User.objects.get(pk=...)`` was
-a tenth of the CPU of a page of the hottest endpoint. Everything else (token checks, the answers for a missing
-or inactive user, a password changed since the token was issued) is simplejwt's own: ``get_user`` is simplejwt's
-with the look-up swapped. On top of simplejwt: a token issued before the account was deactivated stays refused
-(``User.tokens_revoked_at``), even once the account is active again.
+a tenth of the CPU of a page of the hottest endpoint. ``get_user`` is simplejwt's own, called as is (token
+checks, the answers for a missing or inactive user, a password changed since the token was issued, and any check
+a later simplejwt adds): only the model it asks (its public ``user_model``) is a stand-in whose
+``objects.get(id=...)`` runs the prepared query; anything else it asks of the stand-in goes to the real model.
+On top of simplejwt: a token issued before the account was deactivated stays refused (``User.tokens_revoked_at``),
+even once the account is active again.
 
 simplejwt's refresh (``TokenRefreshSerializer`` in 5.5.1) checks only that the user exists and is active: it
 ignores ``CHECK_REVOKE_TOKEN``, so a refresh token would outlive a password change, and a deleted user's refresh
@@ -13,11 +15,8 @@ token is an uncaught ``DoesNotExist``. ``eventsite.views.RefreshView`` therefore
 """
 
 from django.contrib.auth import get_user_model
-from django.utils.translation import gettext_lazy as _
 from rest_framework_simplejwt import authentication
 from rest_framework_simplejwt.exceptions import AuthenticationFailed
-from rest_framework_simplejwt.settings import api_settings
-from rest_framework_simplejwt.utils import get_md5_hash_password
 
 from eventsite.prepared import PreparedQuery
 
@@ -44,24 +43,33 @@ def refuse_if_revoked(validated_token, user) -> None:
         raise AuthenticationFailed(TOKEN_REVOKED, code="token_revoked")
 
 
-class JWTAuthentication(authentication.JWTAuthentication):
-    def get_user(self, validated_token):
-        user = self._user(validated_token)
-        refuse_if_revoked(validated_token, user)
-        return user
+class PreparedUsers:
+    """The user model as simplejwt's ``get_user`` uses it (``user_model.objects.get(id=<claim>)`` and
+    ``user_model.DoesNotExist``), the look-up by id prepared; every other use reaches the model itself."""
 
-    def _user(self, validated_token):
-        pk = user_pk(validated_token.get(api_settings.USER_ID_CLAIM))
-        if pk is None or api_settings.USER_ID_FIELD != "id":
-            return super().get_user(validated_token)  # not a claim simplejwt issues for us: its own path answers
+    def __init__(self, model):
+        self.model = model
+        self.objects = self
+
+    def __getattr__(self, name):
+        return getattr(self.model, name)
+
+    def get(self, **lookup):
+        pk = user_pk(lookup["id"]) if len(lookup) == 1 and "id" in lookup else None
+        if pk is None:  # not a claim simplejwt issues for us (an int, say): the model's own look-up answers
+            return self.model.objects.get(**lookup)
         found = USER_BY_ID.objects(pk=pk)
         if not found:
-            raise AuthenticationFailed(_("User not found"), code="user_not_found")
-        (user,) = found
-        if api_settings.CHECK_USER_IS_ACTIVE and not user.is_active:
-            raise AuthenticationFailed(_("User is inactive"), code="user_inactive")
-        if api_settings.CHECK_REVOKE_TOKEN and validated_token.get(
-            api_settings.REVOKE_TOKEN_CLAIM
-        ) != get_md5_hash_password(user.password):
-            raise AuthenticationFailed(_("The user's password has been changed."), code="password_changed")
+            raise self.model.DoesNotExist
+        return found[0]
+
+
+class JWTAuthentication(authentication.JWTAuthentication):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user_model = PreparedUsers(self.user_model)
+
+    def get_user(self, validated_token):
+        user = super().get_user(validated_token)
+        refuse_if_revoked(validated_token, user)
         return user

@@ -1,6 +1,5 @@
-from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
+from django.core.paginator import EmptyPage, Page, PageNotAnInteger, Paginator
 from django.db.models import BigIntegerField, Func, QuerySet, Subquery
-from django.db.models.query import ModelIterable
 from drf_spectacular_jsonapi.schemas.pagination import JsonApiPageNumberPagination
 
 from eventsite.prepared import PreparedQuery
@@ -67,7 +66,7 @@ class CountingPaginator(Paginator):
             self.count = 0
         else:
             raise EmptyPage(self.error_messages["no_results"])
-        return self._get_page(rows, number, self)
+        return Page(rows, number, self)
 
     def _countable(self) -> bool:
         queryset = self.object_list
@@ -79,7 +78,7 @@ class CountingPaginator(Paginator):
             return False
         query = queryset.query
         return (
-            queryset._iterable_class is ModelIterable
+            not query.values_select  # model instances (``values()`` sets it; Django infers the same from it)
             and not query.distinct
             and query.group_by is None
             and not query.combinator

@@ -14,6 +14,7 @@ to-many include, and encodes with the standard library. Here:
 ``eventsite/tests/test_renderer.py`` renders every API response both ways and requires identical bytes.
 """
 
+import weakref
 from collections.abc import Iterable
 
 import orjson
@@ -41,6 +42,8 @@ from rest_framework_json_api.utils import (
     get_serializer_fields,
     is_relationship_field,
 )
+
+from .serializers import CompiledReadMixin
 
 ORJSON_OPTIONS = orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_NON_STR_KEYS | orjson.OPT_PASSTHROUGH_DATACLASS
 LINE_SEPARATORS = (b"\xe2\x80\xa8", b"\xe2\x80\xa9")
@@ -129,27 +132,57 @@ def make_plan(fields) -> _Plan | None:
     return _Plan(attributes, relationships)
 
 
-def _plan_applies(fields, serializer, resource_name) -> bool:
-    """No sparse fieldset for this type and no meta fields: decided once per serializer's fields and type (the
-    fields belong to one serializer of one request), not for every resource of a page."""
+class _SerializerState:
+    """What the renderer works out once per serializer (its fields belong to one serializer of one request)."""
+
+    __slots__ = ("applies", "include_plans", "plan", "plan_made", "relationship_fields")
+
+    def __init__(self):
+        self.plan = None
+        self.plan_made = False
+        self.applies = {}  # resource name -> whether the plan applies
+        self.relationship_fields = None
+        self.include_plans = {}  # include paths -> what to follow
+
+
+#: Per serializer instance, dropped with it; keyed by the serializer (``fields.serializer``, DRF's public
+#: back-reference), not stored on DRF's objects. Our own serializers (``CompiledReadMixin``) keep theirs in their
+#: ``render_state`` attribute instead (a faster look-up, made for every resource of a page).
+_STATES: "weakref.WeakKeyDictionary[object, _SerializerState]" = weakref.WeakKeyDictionary()
+
+
+def _state(fields) -> _SerializerState:
+    serializer = fields.serializer
+    if isinstance(serializer, CompiledReadMixin):
+        state = serializer.render_state
+        if state is None:
+            state = serializer.render_state = _SerializerState()
+        return state
     try:
-        decided = fields._jsonapi_plan_applies
-    except AttributeError:
-        decided = fields._jsonapi_plan_applies = {}
+        return _STATES[serializer]
+    except KeyError:
+        state = _STATES[serializer] = _SerializerState()
+        return state
+
+
+def _plan_applies(state: _SerializerState, serializer, resource_name) -> bool:
+    """No sparse fieldset for this type and no meta fields: decided once per serializer's fields and type, not
+    for every resource of a page."""
+    decided = state.applies
     try:
         return decided[resource_name]
     except KeyError:
-        applies = not JSONAPIRenderer._sparse(serializer, resource_name) and not _has_meta_fields(serializer)
+        applies = not JSONAPIRenderer.sparse(serializer, resource_name) and not _has_meta_fields(serializer)
         decided[resource_name] = applies
         return applies
 
 
-def plan_of(fields) -> _Plan | None:
-    try:
-        return fields._jsonapi_plan
-    except AttributeError:
-        plan = fields._jsonapi_plan = make_plan(fields)
-        return plan
+def plan_of(fields, state: _SerializerState | None = None) -> _Plan | None:
+    state = state or _state(fields)
+    if not state.plan_made:
+        state.plan = make_plan(fields)
+        state.plan_made = True
+    return state.plan
 
 
 class JSONAPIRenderer(renderers.JSONRenderer, OrjsonRenderer):
@@ -171,8 +204,9 @@ class JSONAPIRenderer(renderers.JSONRenderer, OrjsonRenderer):
     def build_json_resource_obj(
         cls, fields, resource, resource_instance, resource_name, serializer, force_type_resolution=False
     ):
-        plan = plan_of(fields) if cls.fast and not force_type_resolution else None
-        if plan is None or not _plan_applies(fields, serializer, resource_name):
+        state = _state(fields) if cls.fast and not force_type_resolution else None
+        plan = None if state is None else plan_of(fields, state)
+        if plan is None or not _plan_applies(state, serializer, resource_name):
             return super().build_json_resource_obj(
                 fields, resource, resource_instance, resource_name, serializer, force_type_resolution
             )
@@ -204,7 +238,7 @@ class JSONAPIRenderer(renderers.JSONRenderer, OrjsonRenderer):
         return resource_data
 
     @staticmethod
-    def _sparse(serializer, resource_name) -> bool:
+    def sparse(serializer, resource_name) -> bool:
         request = serializer.context.get("request")
         return request is not None and f"fields[{resource_name}]" in request.query_params
 
@@ -243,7 +277,7 @@ class JSONAPIRenderer(renderers.JSONRenderer, OrjsonRenderer):
             if isinstance(field, relations.RelatedField):
                 if relation_instance is None or not serializer_data:
                     continue
-                many = field._kwargs.get("child_relation", None) is not None
+                many = _is_many(field)
                 if isinstance(field, ResourceRelatedField) and not many:
                     already_included = (
                         serializer_data["type"] in included_cache
@@ -259,7 +293,6 @@ class JSONAPIRenderer(renderers.JSONRenderer, OrjsonRenderer):
                 relation_type = get_resource_type_from_serializer(serializer)
                 relation_queryset = list(relation_instance)
                 serializer_fields = get_serializer_fields(serializer)
-                force = getattr(serializer, "_poly_force_type_resolution", False)
                 for position in range(len(serializer_data or ())):
                     serializer_resource = serializer_data[position]
                     nested_resource_instance = relation_queryset[position]
@@ -270,16 +303,17 @@ class JSONAPIRenderer(renderers.JSONRenderer, OrjsonRenderer):
                         nested_resource_instance,
                         resource_type,
                         serializer,
-                        force,
+                        False,  # only polymorphic serializers force type resolution; they take the stock path
                     )
                     included_cache[new_item["type"]][new_item["id"]] = new_item
-                    cls.extract_included(
-                        serializer_fields,
-                        serializer_resource,
-                        nested_resource_instance,
-                        new_included_resources,
-                        included_cache,
-                    )
+                    if new_included_resources:  # with none, the stock method finds nothing to follow
+                        cls.extract_included(
+                            serializer_fields,
+                            serializer_resource,
+                            nested_resource_instance,
+                            new_included_resources,
+                            included_cache,
+                        )
 
             if isinstance(field, Serializer):
                 relation_type = get_resource_type_from_serializer(field)
@@ -291,33 +325,42 @@ class JSONAPIRenderer(renderers.JSONRenderer, OrjsonRenderer):
                         relation_instance,
                         relation_type,
                         field,
-                        getattr(field, "_poly_force_type_resolution", False),
+                        False,  # as above
                     )
                     included_cache[new_item["type"]][new_item["id"]] = new_item
-                    cls.extract_included(
-                        serializer_fields, serializer_data, relation_instance, new_included_resources, included_cache
-                    )
+                    if new_included_resources:
+                        cls.extract_included(
+                            serializer_fields,
+                            serializer_data,
+                            relation_instance,
+                            new_included_resources,
+                            included_cache,
+                        )
 
 
 def relationship_fields_of(fields) -> list:
     """``(name, field, to_one)`` of a serializer's relationship fields, in order, worked out once per ``fields``;
     ``to_one``: a plain ``ResourceRelatedField``, whose linkage is ``{"type", "id"}``."""
-    try:
-        return fields._jsonapi_relationship_fields
-    except AttributeError:
-        found = [
+    state = _state(fields)
+    if state.relationship_fields is None:
+        state.relationship_fields = [
             (
                 name,
                 field,
                 isinstance(field, ResourceRelatedField)
-                and field._kwargs.get("child_relation", None) is None
+                and not _is_many(field)
                 and not isinstance(field, (SkipDataMixin, ManySerializerMethodResourceRelatedField)),
             )
             for name, field in fields.items()
             if name != api_settings.URL_FIELD_NAME and is_relationship_field(field)
         ]
-        fields._jsonapi_relationship_fields = found
-        return found
+    return state.relationship_fields
+
+
+def _is_many(field) -> bool:
+    """A related field that stands for a list (DRF-JSONAPI's ``ManySerializerMethodResourceRelatedField``): one
+    built with a ``child_relation``, which it keeps as its public ``child_relation``."""
+    return getattr(field, "child_relation", None) is not None
 
 
 def _include_plan(fields, included_resources) -> list:
@@ -326,10 +369,7 @@ def _include_plan(fields, included_resources) -> list:
     the list, removing names, splitting paths, catching ``ValueError``); it depends only on the paths and the
     serializer's fields, so it is done once per both. The list operations are the stock ones, in its order."""
     key = tuple(included_resources)
-    try:
-        plans = fields._jsonapi_include_plans
-    except AttributeError:
-        plans = fields._jsonapi_include_plans = {}
+    plans = _state(fields).include_plans
     try:
         return plans[key]
     except KeyError:

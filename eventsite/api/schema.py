@@ -5,10 +5,10 @@ each relationship in the URL (so no other relation of a model is reachable), whi
 """
 
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
-from drf_spectacular.openapi import AutoSchema
 from drf_spectacular_jsonapi.schemas.converters import JsonApiRelationshipObject, JsonApiResourceObject
-from drf_spectacular_jsonapi.schemas.openapi import JsonApiAutoSchema
 from rest_framework_json_api.relations import ManySerializerMethodResourceRelatedField
+
+from eventsite.seams.spectacular import SchemaSeam
 
 ERROR_STATUSES = {
     "400": "Malformed document or query parameter",
@@ -51,42 +51,41 @@ class RelationshipObject(JsonApiRelationshipObject):
     """A to-many relationship computed by a serializer method (the public check's ``tickets``) has an array of
     linkage too: drf-spectacular-jsonapi only recognises DRF's ``ManyRelatedField`` as to-many."""
 
-    def patch(self) -> None:
-        super().patch()
-        if isinstance(self.field, ManySerializerMethodResourceRelatedField):
-            self._schema["properties"]["data"] = {"type": "array", "items": self._schema["properties"]["data"]}
+    def __dict__(self):  # drf-spectacular-jsonapi hands the converted schema out through this method
+        schema = super().__dict__()
+        data = schema["properties"]["data"]
+        if isinstance(self.field, ManySerializerMethodResourceRelatedField) and data.get("type") != "array":
+            schema["properties"]["data"] = {"type": "array", "items": data}
+        return schema
 
 
 class ResourceObject(JsonApiResourceObject):
     related_field_converter_class = RelationshipObject
 
 
-class SchemaWithFixedRelationships(JsonApiAutoSchema):
+class SchemaWithFixedRelationships(SchemaSeam):
     json_api_resource_object_converter_class = ResourceObject
 
-    def _get_response_bodies(self, direction="response"):
+    def response_bodies(self, direction):
         """Every operation documents the error documents eventsite.api.exceptions may answer with. A DELETE on a
         relationship answers 200 with the linkage left, as a POST does (eventsite.api.views.RelationshipView)."""
         if self.method == "DELETE" and getattr(self.view, "is_relationship_view", False):
             serializers = self.get_response_serializers()
-            responses = {"200": self._get_response_for_code(serializers, "200", direction=direction)}
+            responses = {"200": self.response_for_code(serializers, "200", None, direction)}
         else:
-            responses = super()._get_response_bodies(direction)
+            responses = super().response_bodies(direction)
         content = {media: {"schema": ERROR_DOCUMENT} for media in ("application/vnd.api+json", "application/json")}
         for status, description in ERROR_STATUSES.items():
             responses.setdefault(status, {"content": content, "description": description})
         return responses
 
-    def _get_response_for_code(self, serializer, status_code, media_types=None, direction="response"):
+    def response_for_code(self, serializer, status_code, media_types, direction, framed=True):
         """A raw schema (a dict) describes the whole document a view writes itself: not framed again in ``data``."""
-        if isinstance(getattr(serializer, "response", serializer), dict):
-            return AutoSchema._get_response_for_code(self, serializer, status_code, media_types, direction)
-        return super()._get_response_for_code(serializer, status_code, media_types, direction)
+        raw = isinstance(getattr(serializer, "response", serializer), dict)
+        return super().response_for_code(serializer, status_code, media_types, direction, framed=framed and not raw)
 
-    def _resolve_path_parameters(self, variables):
-        if "related_field" not in variables:
-            return AutoSchema._resolve_path_parameters(self, variables)
-        return super()._resolve_path_parameters(variables)
+    def path_parameters(self, variables, generic_relationship_route=True):
+        return super().path_parameters(variables, generic_relationship_route and "related_field" in variables)
 
 
 class JWTScheme(OpenApiAuthenticationExtension):

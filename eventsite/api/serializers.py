@@ -38,7 +38,8 @@ from rest_framework import fields as drf_fields
 from rest_framework.fields import SkipField
 from rest_framework.relations import ManyRelatedField, PKOnlyObject
 from rest_framework.settings import ISO_8601, api_settings
-from rest_framework_json_api.relations import ResourceRelatedField
+from rest_framework_json_api.relations import PolymorphicResourceRelatedField, ResourceRelatedField
+from rest_framework_json_api.utils import get_resource_type_from_serializer
 
 from .relations import LinkField
 
@@ -164,7 +165,7 @@ def _column_reader(field, model):
             or cls.get_resource_id is not ResourceRelatedField.get_resource_id
             or cls.get_attribute is not ResourceRelatedField.get_attribute
             or getattr(field, "pk_field", None) is not None
-            or not field._skip_polymorphic_optimization
+            or isinstance(field, PolymorphicResourceRelatedField)
             or not field.use_pk_only_optimization()
         ):
             return None
@@ -203,6 +204,8 @@ class CompiledReadMixin:
 
     #: Off only in the test that compares this path's output with DRF's own.
     compiled_read = True
+    #: What ``eventsite.api.renderers`` works out once per serializer, kept with it.
+    render_state = None
 
     def get_fields(self):
         if not self.compiled_read or hasattr(self, "initial_data"):
@@ -220,7 +223,9 @@ class CompiledReadMixin:
         try:
             plan = self._read_plan
         except AttributeError:
-            plan = self._read_plan = self._make_read_plan()
+            plan = self._read_plan = None if self._sparse() else self._make_read_plan()
+        if plan is None:
+            return super().to_representation(instance)
         ret = {}
         for name, get, convert in plan:
             try:
@@ -230,11 +235,22 @@ class CompiledReadMixin:
             ret[name] = None if value is None else convert(value)
         return ret
 
+    def _sparse(self) -> bool:
+        """Whether the request asks for a sparse fieldset of this serializer's type (``fields[<type>]``): DRF-JSONAPI
+        then chooses the members (``SparseFieldsetsMixin``), and DRF's own path reads them."""
+        request = self.context.get("request")
+        if request is None:
+            return False
+        return f"fields[{get_resource_type_from_serializer(self)}]" in request.query_params
+
     def _make_read_plan(self):
-        """``(field name, getter, converter)`` per readable field (sparse fieldsets applied), in DRF's order."""
+        """``(field name, getter, converter)`` per readable field (DRF's: every field not write-only), in DRF's
+        order. Only without a sparse fieldset (``_sparse``)."""
         plan = []
         model = self.Meta.model
-        for field in self._readable_fields:
+        for field in self.fields.values():
+            if field.write_only:
+                continue
             compiled = _column_reader(field, model)
             if compiled is None:
                 plan.append((field.field_name, _generic_reader(field), _same))

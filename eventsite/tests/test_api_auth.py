@@ -106,8 +106,9 @@ def _answer_of(authenticator, token):
 
 @pytest.mark.parametrize("case", ["active", "inactive", "deleted", "password changed", "no claim", "int claim"])
 def test_the_prepared_user_look_up_answers_as_simplejwt(case, monkeypatch):
-    """``eventsite.api.authentication`` swaps simplejwt's user query for a prepared one; same answers. Tokens as
-    simplejwt issues them (the id as a string) never reach simplejwt's own look-up; other claims do."""
+    """``eventsite.api.authentication`` runs simplejwt's ``get_user`` with the user query prepared; same answers.
+    Tokens as simplejwt issues them (the id as a string) never reach the ORM's look-up; other claims do (and if a
+    later simplejwt stopped asking ``user_model.objects.get``, the prepared path would go unused: this fails)."""
     from rest_framework_simplejwt.authentication import JWTAuthentication as Simplejwt
     from rest_framework_simplejwt.tokens import AccessToken
 
@@ -126,7 +127,7 @@ def test_the_prepared_user_look_up_answers_as_simplejwt(case, monkeypatch):
         token["user_id"] = user.pk
     theirs = _answer_of(Simplejwt(), token)
     if case in ("active", "inactive", "deleted", "password changed"):
-        monkeypatch.setattr(Simplejwt, "get_user", lambda *a: pytest.fail("simplejwt's look-up was used"))
+        monkeypatch.setattr(User.objects, "get", lambda **kw: pytest.fail("the ORM's look-up was used"))
     ours = _answer_of(JWTAuthentication(), token)
     assert ours == theirs
     assert (ours == user) if case in ("active", "int claim") else isinstance(ours, tuple) and ours[0] == 401

@@ -131,3 +131,17 @@ def test_a_condition_django_drops_for_some_values_is_refused(event):
     query = PreparedQuery(lambda x: Ticket.objects.filter(Q(event_id=x) | Q(quantity=x)))
     with pytest.raises(ValueError, match="depends on the values"):
         query.objects(x=5)
+
+
+def test_the_managed_events_are_the_orms(event, other_event, organizer, owner):
+    """``eventsite.access.MANAGED_EVENTS`` answers as ``Event.objects.managed_by`` for owners, organizers, both
+    and neither (an owner who also organizes an event is one row per event: ``distinct``)."""
+    from eventsite.access import MANAGED_EVENTS
+    from eventsite.tests.factories import UserFactory
+
+    both = EventFactory(owner=organizer)
+    both.organizers.add(organizer)
+    other_event.organizers.add(owner)
+    for user in (owner, organizer, other_event.owner, UserFactory()):
+        rows = MANAGED_EVENTS.rows(user=user.pk)
+        assert sorted(pk for (pk,) in rows) == sorted(Event.objects.managed_by(user).values_list("pk", flat=True))

@@ -153,3 +153,21 @@ def test_prepared_datetime_and_money_converters_write_what_drf_writes(zone):
             assert convert != field.to_representation  # the prepared path, not DRF's
             for value in samples:
                 assert convert(value) == field.to_representation(value), (name, value)
+
+
+def test_the_public_checks_ticket_linkage_is_the_stock_fields(event, paid_ticket, second_paid_ticket):
+    """``ApplicableTicketsLinkage`` writes the linkage without asking each ticket its type: DRF-JSONAPI's own."""
+    from rest_framework_json_api.relations import ManySerializerMethodResourceRelatedField
+
+    from discounts.models import DiscountCode
+    from discounts.serializers import ApplicableTicketsLinkage, PublicDiscountCodeSerializer
+
+    tickets = [paid_ticket, second_paid_ticket]
+    serializer = PublicDiscountCodeSerializer(
+        DiscountCode(event=event), context={"code_text": "X", "applicable_tickets": [t.pk for t in tickets]}
+    )
+    field = serializer.fields["tickets"]
+    assert isinstance(field, ApplicableTicketsLinkage)
+    ours = field.to_representation(tickets)
+    assert ours == ManySerializerMethodResourceRelatedField.to_representation(field, tickets)
+    assert ours == [{"type": "ticket", "id": str(t.pk)} for t in tickets]

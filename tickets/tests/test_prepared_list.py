@@ -1,5 +1,6 @@
-"""``GET /v1/discount-codes/{id}/tickets`` listed plainly takes the prepared page query (``tickets.views``): every
-answer must be byte for byte the general path's (which ``PLAIN_LISTING = ∅`` forces)."""
+"""``GET /v1/discount-codes/{id}/tickets`` and ``GET /v1/events/{id}/tickets`` listed plainly take the prepared
+page query (``tickets.views``): every answer must be byte for byte the general path's (which
+``PLAIN_LISTING = ∅`` forces)."""
 
 from decimal import Decimal
 
@@ -56,6 +57,23 @@ def test_the_prepared_page_is_the_general_page(api, request, code_with_tickets, 
     prepared, general = both_paths(client, f"/v1/discount-codes/{code_with_tickets.pk}/tickets", params, monkeypatch)
     assert (prepared.status_code, prepared.content) == (general.status_code, general.content)
     assert prepared["Content-Type"] == general["Content-Type"]
+
+
+@pytest.mark.parametrize("params", REQUESTS, ids=[str(p) for p in REQUESTS])
+@pytest.mark.parametrize("who", ["owner", "superuser", "other_organizer", None])
+def test_the_prepared_event_page_is_the_general_page(api, request, code_with_tickets, monkeypatch, params, who):
+    client = api(request.getfixturevalue(who) if who else None)
+    prepared, general = both_paths(client, f"/v1/events/{code_with_tickets.event_id}/tickets", params, monkeypatch)
+    assert (prepared.status_code, prepared.content) == (general.status_code, general.content)
+    assert prepared["Content-Type"] == general["Content-Type"]
+
+
+@pytest.mark.parametrize("params", [{}, {"page[number]": "2"}])
+def test_an_unknown_event_and_one_without_tickets(api, other_event, monkeypatch, params):
+    client = api(None)
+    for url in ("/v1/events/999999/tickets", f"/v1/events/{other_event.pk}/tickets"):
+        prepared, general = both_paths(client, url, params, monkeypatch)
+        assert (prepared.status_code, prepared.content) == (general.status_code, general.content)
 
 
 def test_an_empty_code_and_a_ticket_of_another_event(api, organizer, event, other_event, monkeypatch):
