@@ -132,7 +132,9 @@ def status_of(port: int, token: str) -> int:
     deadline = time.monotonic() + 30
     while True:
         try:
-            with urllib.request.urlopen(request, timeout=5) as response:
+            # A generous read timeout: the first request loads the whole project, which on a loaded machine took
+            # more than 5 s. The test is about the answer, not its speed.
+            with urllib.request.urlopen(request, timeout=60) as response:
                 return response.status
         except urllib.error.HTTPError as error:
             return error.code
