@@ -14,7 +14,7 @@ from typing import Any
 
 from django.contrib.auth.tokens import default_token_generator
 
-from eventsite.rules import reset_uid
+from eventsite.rules import email_verification_token, reset_uid
 from reliability.seed import World
 
 Build = Callable[[World], Any]
@@ -86,6 +86,8 @@ EXAMPLES: dict[str, Example] = {
         },
         user="anonymous",
     ),
+    # The token the organizer's address was mailed (verifying a verified address again is a 200).
+    "POST /v1/auth/verify-email": Example(body=lambda w: {"token": email_verification_token(w.organizer)}),
     "POST /v1/users": Example(
         body=lambda w: resource("user", email="newcomer@example.org", password="a-sturdy-passphrase"),
         user="anonymous",
