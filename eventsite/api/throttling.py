@@ -19,8 +19,8 @@ budgets in one atomic step and learns the new count; a request that finds any bu
 took from the others and is refused. Parallel requests cannot all read the same count and pass: exactly the
 budget passes, whatever the number of requests at once (DRF's own throttle reads the history, then writes it).
 
-**Outages.** Django's RedisCache raises ``ConnectionError`` when Redis is down (the database cache a database
-error), which DRF's throttles would turn into a 500. Here a throttle whose cache fails decides by ``fail_open``:
+**Outages.** redis-py raises ``ConnectionError`` when Redis is down (the database table a database
+error), which DRF's throttles would turn into a 500. Here a throttle whose store fails decides by ``fail_open``:
 
 - **closed** (the default, 503 with ``Retry-After``): these throttles guard a secret against guessing — codes
   and passwords — and accounts against mass creation. During the outage those endpoints refuse rather than let
