@@ -25,8 +25,9 @@ from rest_framework.utils.urls import replace_query_param
 
 from discounts import rules as code_rules
 from discounts.models import DiscountCode
+from eventsite.api.exceptions import status_of
 from eventsite.api.throttling import CodeLookupThrottle
-from eventsite.errors import Kind, RuleError
+from eventsite.errors import RuleError
 from eventsite.models import Event, User
 from orders import rules as order_rules
 from orders.models import Order, OrderLine
@@ -46,7 +47,7 @@ from .limit import (
 )
 
 #: Members the public does not see of a ticket (``tickets.serializers.MANAGER_MEMBERS``).
-PUBLIC_TICKET_ATTRIBUTES = tuple((n, c) for n, c in TICKET_ATTRIBUTES if c not in ("sold_count", "discount_code_id"))
+PUBLIC_TICKET_ATTRIBUTES = tuple((n, c) for n, c in TICKET_ATTRIBUTES if c != "sold_count")
 CODE_ATTRIBUTES = (
     ("code", "code"),
     ("discount-url", "discount_url"),
@@ -145,7 +146,7 @@ def code_resource(row: dict, ticket_ids: list[int]) -> dict:
 
 
 CODE_COLUMNS = ["id", *(c for _, c in CODE_ATTRIBUTES), "event_id", "marketer_id"]
-TICKET_COLUMNS = ["id", *(c for _, c in TICKET_ATTRIBUTES), "event_id"]
+TICKET_COLUMNS = ["id", *(c for _, c in TICKET_ATTRIBUTES), "event_id", "discount_code_id"]
 
 
 def paged(request, path: str, number: int, size: int, count: int, data: list) -> dict:
@@ -362,8 +363,8 @@ def calculate_amount(request) -> HttpResponse:
     try:
         quote = order_rules.quote(lines=lines, code_text=code or None, code_id=None, now=timezone.now(), viewer=None)
     except RuleError as refused:
-        status = 404 if all(p.kind is Kind.NOT_FOUND for p in refused.problems) else 422
-        return respond({"errors": [problem_error(p) for p in refused.problems]}, status, "application/json")
+        errors = {"errors": [problem_error(p) for p in refused.problems]}
+        return respond(errors, status_of(refused.problems), "application/vnd.api+json")
     return respond(quote_document(quote, [problem_error(p) for p in quote.problems]), 200, "application/json")
 
 

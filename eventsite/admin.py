@@ -171,9 +171,9 @@ class EventForm(forms.ModelForm):
     def validate_unique(self):
         """Validate through the event rules (``rules.event_problems``), each message on its field as the API
         shows it; a field its form field refused already (a date that is not one) is not reported twice."""
-        problems = [p for p in rules.event_problems(self.instance) if p.field not in self._errors]
+        problems = [p for p in rules.event_problems(self.instance) if p.field not in self.errors]
         if problems:
-            self._update_errors(RuleError(problems).as_validation_error(fields=set(self.fields)))
+            self.add_error(None, RuleError(problems).as_validation_error(fields=set(self.fields)))
 
 
 @admin.register(Event)

@@ -310,6 +310,7 @@ class VerifyEmailView(AccountView):
 
     authentication_classes = [JWTAuthentication]
     permission_classes = [permissions.IsAuthenticated]
+    body_keys = {"post": ("token",)}
 
     def post(self, request):
         rules.verify_email(user=request.user, token=self.text("token", 512))
@@ -336,6 +337,7 @@ class ResendVerificationView(AccountView):
 
     authentication_classes = [JWTAuthentication]
     permission_classes = [permissions.IsAuthenticated]
+    body_keys = {"post": ()}
 
     def post(self, request):
         if not rules.request_email_verification(user=request.user):

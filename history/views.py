@@ -155,7 +155,7 @@ class CodeHistoryView(HistoryView):
 
     def entries(self, request, pk: int):
         live = manages_row(request, DiscountCode, pk)  # first: it learns the managed events in the same query
-        entries = scope_to_managed(Entry.objects.about(ObjectType.DISCOUNT_CODE, pk), request)
+        entries = scope_to_managed(Entry.objects.about(ObjectType.DISCOUNT_CODE, pk), request, "event_id")
         if not live and not entries.exists():
             raise Http404
         return entries

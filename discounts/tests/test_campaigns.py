@@ -12,6 +12,7 @@ from discounts import csv_format, generation, imports, rules
 from discounts.models import DiscountCode, UsedFor
 from eventsite.errors import RuleError
 from eventsite.tests.factories import DiscountCodeFactory, TicketFactory
+from history.models import Entry, Mention
 from tickets.models import Ticket
 
 pytestmark = pytest.mark.django_db
@@ -266,12 +267,21 @@ def bulk_file(codes: int, ticket_codes: int, *, value: str, tickets: list) -> st
     return "\n".join(lines) + "\n"
 
 
-def import_queries(event, text) -> tuple[int, int]:
-    """(INSERT statements, every other statement) of one import."""
+def import_queries(event, text) -> tuple[int, int, int]:
+    """(INSERT statements of codes and tickets, every other statement, INSERTs of the history) of one import."""
     with CaptureQueriesContext(connection) as ctx:
         imports.import_codes(event=event, table=csv_format.read_csv(text))
-    inserts = sum(1 for q in ctx.captured_queries if q["sql"].startswith("INSERT"))
-    return inserts, len(ctx.captured_queries) - inserts
+    history = sum(1 for q in ctx.captured_queries if q["sql"].startswith('INSERT INTO "history_'))
+    inserts = sum(1 for q in ctx.captured_queries if q["sql"].startswith("INSERT")) - history
+    return inserts, len(ctx.captured_queries) - inserts - history, history
+
+
+def history_batches(rows: int) -> int:
+    """The INSERTs the history needs for ``rows`` entries and at most as many mentions: one each on PostgreSQL,
+    more where SQLite's limit on a statement's parameters splits them."""
+    if connection.vendor != "sqlite":
+        return 2
+    return sum(math.ceil(rows / (999 // len(model._meta.concrete_fields))) for model in (Entry, Mention))
 
 
 def test_an_import_costs_as_many_queries_for_a_thousand_rows_as_for_ten(event):
@@ -283,9 +293,12 @@ def test_an_import_costs_as_many_queries_for_a_thousand_rows_as_for_ten(event):
     assert created_small[1] == created_large[1]
     per_batch = 999 // len(DiscountCode._meta.concrete_fields) if connection.vendor == "sqlite" else 1000
     assert created_large[0] <= math.ceil(1038 / per_batch) + 1
+    assert created_small[2] <= history_batches(10) and created_large[2] <= history_batches(1042)
     # Every code changed alike (the usual campaign edit) and every ticket code given another ticket.
     moved = many_tickets[::-1] + few_tickets
     updated_large = import_queries(event, bulk_file(1000, 40, value="6.00", tickets=moved))
-    assert updated_large == (0, created_large[1] + 2)  # one UPDATE of the codes, one of the tickets
+    # One UPDATE of the codes, one of the tickets, and the history's one read of the tickets the codes held.
+    assert updated_large[:2] == (0, created_large[1] + 3)
+    assert updated_large[2] <= history_batches(1042)
     assert set(DiscountCode.objects.filter(event=event).values_list("value", flat=True)) == {Decimal("6.00")}
     assert DiscountCode.objects.get(event=event, code="TICK0").tickets.get() == moved[0]

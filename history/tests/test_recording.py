@@ -5,6 +5,7 @@ from decimal import Decimal
 
 import pytest
 from django.db import connection
+from django.test import RequestFactory
 from django.test.utils import CaptureQueriesContext
 
 from discounts import rules
@@ -138,7 +139,10 @@ def test_changing_a_password_records_nothing(owner):
     owner.set_password("an-old-sturdy-passphrase")
     owner.save()
     event_rules.change_password(
-        user=owner, old_password="an-old-sturdy-passphrase", new_password="a-new-sturdy-passphrase"
+        user=owner,
+        old_password="an-old-sturdy-passphrase",
+        new_password="a-new-sturdy-passphrase",
+        request=RequestFactory().post("/v1/auth/change-password"),
     )
     assert not Entry.objects.exists()
 
