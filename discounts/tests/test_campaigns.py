@@ -13,6 +13,7 @@ from discounts.models import DiscountCode, UsedFor
 from eventsite.errors import RuleError
 from eventsite.tests.factories import DiscountCodeFactory, TicketFactory
 from history.models import Entry, Mention
+from history.services import ENTRIES_PER_INSERT, MENTIONS_PER_INSERT
 from tickets.models import Ticket
 
 pytestmark = pytest.mark.django_db
@@ -277,10 +278,10 @@ def import_queries(event, text) -> tuple[int, int, int]:
 
 
 def history_batches(rows: int) -> int:
-    """The INSERTs the history needs for ``rows`` entries and at most as many mentions: one each on PostgreSQL,
-    more where SQLite's limit on a statement's parameters splits them."""
+    """The INSERTs the history needs for ``rows`` entries and at most as many mentions: its own batches on
+    PostgreSQL, more where SQLite's limit on a statement's parameters splits them."""
     if connection.vendor != "sqlite":
-        return 2
+        return math.ceil(rows / ENTRIES_PER_INSERT) + math.ceil(rows / MENTIONS_PER_INSERT)
     return sum(math.ceil(rows / (999 // len(model._meta.concrete_fields))) for model in (Entry, Mention))
 
 
