@@ -15,6 +15,21 @@ from . import text
 CODE_KEY_LENGTH = 300
 
 
+# A code's terms as fields: what codes generated together share, what a batch may change on a stored code, and
+# (with its text and what it is for) what the history records of it. ``discounts.rules.TERM_FIELDS`` is this.
+TERM_FIELDS = (
+    "type",
+    "value",
+    "is_active",
+    "discount_url",
+    "tickets_number",
+    "min_quantity",
+    "max_quantity",
+    "valid_from",
+    "valid_till",
+)
+
+
 class DiscountType(models.TextChoices):
     AMOUNT = "amount", "Amount"
     PERCENT = "percent", "Percent"

@@ -9,22 +9,10 @@ from history.models import Action, ObjectType
 from history.services import Change, diff, listed, record, record_many
 from tickets.models import Ticket
 
-from .models import DiscountCode
+from .models import TERM_FIELDS, DiscountCode
 
 #: A code's terms, as the history records them (not ``used_count``: orders move it; not ``code_key``: derived).
-FIELDS = (
-    "code",
-    "used_for",
-    "type",
-    "value",
-    "is_active",
-    "discount_url",
-    "tickets_number",
-    "min_quantity",
-    "max_quantity",
-    "valid_from",
-    "valid_till",
-)
+FIELDS = ("code", "used_for", *TERM_FIELDS)
 CODE = ObjectType.DISCOUNT_CODE
 TICKET = ObjectType.TICKET
 

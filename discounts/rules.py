@@ -21,7 +21,7 @@ from eventsite.rules import count_problems
 from tickets.models import Ticket, TicketType
 
 from . import recording, text
-from .models import DiscountCode, DiscountType, UsedFor
+from .models import TERM_FIELDS, DiscountCode, DiscountType, UsedFor
 
 # One message per rule. Tests import these; the admin and the API show them unchanged.
 USED_FOR_INVALID = (
@@ -476,18 +476,6 @@ def delete_codes(*, codes: Iterable[DiscountCode]) -> int:
 # Many codes at once (the CSV import): the rules above, asked in batch without a query per code
 
 BATCH_SIZE = 1_000
-# A code's terms as fields: what codes generated together share, and what a batch may change on a stored code.
-TERM_FIELDS = (
-    "type",
-    "value",
-    "is_active",
-    "discount_url",
-    "tickets_number",
-    "min_quantity",
-    "max_quantity",
-    "valid_from",
-    "valid_till",
-)
 # The fields a batch writes on a stored code (what it is for and its event are fixed: ``change_problems``).
 BATCH_FIELDS = ("code", *TERM_FIELDS)
 
