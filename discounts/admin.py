@@ -14,7 +14,13 @@ from django.utils import timezone
 from django.utils.html import format_html
 
 from eventsite.access import scope_to_managed
-from eventsite.admin_site import EventScopedAdmin, EventScopedInline, ManagedRelatedFilter
+from eventsite.admin_site import (
+    EventPageInline,
+    EventScopedAdmin,
+    EventScopedInline,
+    ManagedRelatedFilter,
+    show_on_event_page,
+)
 from eventsite.errors import RuleError
 from history.admin import HistoryButtonMixin
 from history.models import ObjectType
@@ -163,6 +169,12 @@ class StateFilter(admin.SimpleListFilter):
         if self.value():
             return states.filter_state(queryset, self.value(), timezone.now())
         return queryset
+
+
+@show_on_event_page
+class EventDiscountCodeInline(EventPageInline):
+    model = DiscountCode
+    fields = ("code", "used_for", "type", "value", "is_active", "valid_from", "valid_till")
 
 
 @admin.register(DiscountCode)

@@ -301,6 +301,41 @@ def attached_problems(*, code: DiscountCode, terms: Terms) -> list[Problem]:
     )
 
 
+def ticket_code_problems(ticket: Ticket, original: Ticket | None) -> list[Problem]:
+    """The code rules of a ticket changed from its own side (its admin form, its resource in the API), which
+    ``tickets.rules`` asks through ``use_code_rules``: a new code is checked as an attachment (moving from another
+    code is refused), a kept code against the ticket's new type and price. Seen from the ticket, they are about
+    its ``discount_code`` member."""
+    wanted = ticket.discount_code_id
+    current = original.discount_code_id if original is not None else None
+    if wanted != current:
+        problems = other_code_problems(ticket=original, code_id=wanted) if current else []
+        problems = problems or ticket_problems(code=DiscountCode.objects.get(pk=wanted), ticket=ticket)
+    else:
+        problems = ticket_problems(code=ticket.discount_code, ticket=ticket)
+    return [_on_discount_code(p) for p in problems]
+
+
+def _on_discount_code(problem: Problem) -> Problem:
+    if problem.field in ("tickets", "value"):
+        return Problem("discount_code", problem.message, problem.code, problem.kind)
+    return problem
+
+
+@transaction.atomic
+def set_ticket_code(ticket: Ticket, code: DiscountCode | None) -> Ticket:
+    """Attach the ticket to ``code`` or, with None, detach it (the ticket side of the relationship: its resource,
+    ``/v1/tickets/{id}/relationships/discount-code``, its admin form). Moving between codes is refused."""
+    current = ticket.discount_code_id
+    if code is None:
+        if current is not None:
+            detach_tickets(code=DiscountCode(pk=current), tickets=[ticket])
+    elif code.pk != current:
+        attach_tickets(code=code, tickets=[ticket])
+    ticket.discount_code = code
+    return ticket
+
+
 @transaction.atomic
 def attach_tickets(*, code: DiscountCode, tickets: Iterable[Ticket | int]) -> list[Ticket]:
     """Attach tickets to a ticket code, all or none. Tickets already attached to this code stay as they are."""

@@ -11,6 +11,7 @@ urlpatterns = [
         codes.as_view({"get": "retrieve", "patch": "partial_update", "delete": "destroy"}),
         name="discount-code-detail",
     ),
+    path("discount-codes/<id:pk>/history", views.CodeHistoryView.as_view(), name="discount-code-history"),
     path("discount-codes/<id:pk>/event", codes.as_view({"get": "related_event"}), name="discount-code-event"),
     path(
         "discount-codes/<id:pk>/relationships/tickets",
@@ -21,6 +22,17 @@ urlpatterns = [
         "discount-codes/<id:pk>/relationships/event",
         views.DiscountCodeEventRelationship.as_view(),
         name="discount-code-relationships-event",
+    ),
+    # A ticket's code, from the ticket's side (the ticket's own routes are tickets/urls.py).
+    path(
+        "tickets/<id:pk>/discount-code",
+        views.TicketCodeViewSet.as_view({"get": "related_discount_code"}),
+        name="ticket-discount-code",
+    ),
+    path(
+        "tickets/<id:pk>/relationships/discount-code",
+        views.TicketDiscountCodeRelationship.as_view(),
+        name="ticket-relationships-discount-code",
     ),
     path("events/<id:event_pk>/discount-codes", codes.as_view({"get": "list"}), name="event-discount-codes"),
     path("users/<id:user_pk>/discount-codes", codes.as_view({"get": "list"}), name="user-discount-codes"),

@@ -6,7 +6,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
-from rest_framework import exceptions
+from rest_framework import exceptions, permissions
 from rest_framework.decorators import action
 from rest_framework.generics import GenericAPIView
 from rest_framework.response import Response
@@ -19,7 +19,10 @@ from eventsite.api.views import RelationshipView, ResourceViewSet, StrictQueryMi
 from eventsite.errors import Kind, Problem, RuleError, raise_if
 from eventsite.models import Event, User
 from eventsite.serializers import EventSerializer
+from history.models import ObjectType
+from history.views import HistoryEntrySerializer, ObjectHistoryView
 from tickets.models import Ticket
+from tickets.views import TicketViewSet
 
 from . import rules
 from .filters import DiscountCodeFilter
@@ -121,6 +124,66 @@ class DiscountCodeTicketsRelationship(RelationshipView):
 
     def remove(self, parent, objs):
         rules.detach_tickets(code=parent, tickets=objs)
+
+
+@extend_schema(
+    responses={
+        200: HistoryEntrySerializer(many=True),
+        404: OpenApiResponse(description="No such code among the requester's (deleted ones included)"),
+    }
+)
+class CodeHistoryView(ObjectHistoryView):
+    """``GET /v1/discount-codes/{id}/history``: every change of the code (its terms, its tickets), newest first,
+    also after it is deleted."""
+
+    model = DiscountCode
+    object_type = ObjectType.DISCOUNT_CODE
+
+
+class TicketCodeViewSet(TicketViewSet):
+    """``GET /v1/tickets/{id}/discount-code``: a ticket's code, for the event's organizers (401 without a login,
+    before any look-up; 404 to others)."""
+
+    def get_permissions(self):
+        return [permissions.IsAuthenticated(), *super().get_permissions()]
+
+    @extend_schema(
+        responses={
+            200: OpenApiResponse(description="The ticket's code as a discount-code document; data null if none")
+        }
+    )
+    @action(detail=True, methods=["get"], url_path="discount-code")
+    def related_discount_code(self, request, pk=None):
+        ticket = self.get_object()
+        if not manages(request, ticket.event_id):
+            raise exceptions.NotFound("Only the event's organizers see a ticket's discount code.")
+        self.resource_name = "discount-code"
+        if ticket.discount_code_id is None:
+            return Response(None)
+        code = DiscountCode.objects.prefetch_related("tickets").get(pk=ticket.discount_code_id)
+        return Response(DiscountCodeSerializer(code, context=self.get_serializer_context()).data)
+
+
+class TicketDiscountCodeRelationship(RelationshipView):
+    """``/v1/tickets/{id}/relationships/discount-code``: PATCH with an identifier attaches, with null detaches."""
+
+    related_type = "discount-code"
+    queryset = Ticket.objects.none()
+    to_many = False
+    permission_classes = [ManagersOnly]
+    http_method_names = ["get", "patch", "head", "options"]
+
+    def get_queryset(self):
+        return scope_to_managed(Ticket.objects.select_related("discount_code"), self.request)
+
+    def linked_queryset(self, parent):
+        return scope_to_managed(DiscountCode.objects.all(), self.request)
+
+    def current(self, parent):
+        return parent.discount_code
+
+    def set(self, parent, obj):
+        rules.set_ticket_code(parent, obj)
 
 
 class DiscountCodeEventRelationship(RelationshipView):

@@ -13,13 +13,10 @@ from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import UserChangeForm, UserCreationForm
 from django.forms.models import BaseInlineFormSet
 
-from discounts.models import DiscountCode
-from tickets.models import Ticket
-
 from . import rules
 from .access import is_superuser
 from .addresses import canonical_email
-from .admin_site import EventScopedAdmin, EventScopedInline
+from .admin_site import EVENT_PAGE_INLINES, EventScopedAdmin
 from .errors import RuleError
 from .models import Event, InvitationStatus, OrganizerInvitation, User
 
@@ -56,28 +53,6 @@ class UserAdmin(DjangoUserAdmin):
         super().save_model(request, obj, form, change)
         if change and "is_active" in form.changed_data and not obj.is_active:
             rules.deactivate_user(user=obj)  # its API tokens stay dead even if the account is reactivated
-
-
-class ReadOnlyInline(EventScopedInline, admin.TabularInline):
-    extra = 0
-    can_delete = False
-    show_change_link = True
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-
-class EventTicketInline(ReadOnlyInline):
-    model = Ticket
-    fields = ("name", "type", "price", "quantity", "discount_code", "is_hidden")
-
-
-class EventDiscountCodeInline(ReadOnlyInline):
-    model = DiscountCode
-    fields = ("code", "used_for", "type", "value", "is_active", "valid_from", "valid_till")
 
 
 class InvitationForm(forms.ModelForm):
@@ -184,11 +159,11 @@ class EventAdmin(EventScopedAdmin):
     list_filter = ("payment_currency",)
     list_select_related = ("owner",)
     readonly_fields = ("identifier", "created_at", "owner", "organizer_list")
-    inlines = [EventTicketInline, EventDiscountCodeInline, OrganizerInvitationInline]
 
     def get_inlines(self, request, obj):
-        inlines = super().get_inlines(request, obj)
-        return inlines if obj is not None else [i for i in inlines if i is not OrganizerInvitationInline]
+        """The lists the apps put on the event page (``admin_site.show_on_event_page``), then its invitations
+        (left off the add page: an event is invited to once it exists)."""
+        return [*EVENT_PAGE_INLINES, OrganizerInvitationInline] if obj is not None else list(EVENT_PAGE_INLINES)
 
     def get_fields(self, request, obj=None):
         fields = ["name", "description", "starts_at", "ends_at", "timezone", "payment_currency"]

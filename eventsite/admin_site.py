@@ -156,6 +156,33 @@ class EventScopedInline(EventScopedPermissions, EventScopedQueryset):
     """Mix into an inline (before TabularInline/StackedInline); the parent's event decides."""
 
 
+class EventPageInline(EventScopedInline, admin.TabularInline):
+    """A read-only list on the event's page of what the event holds (its tickets, its codes), each row linking to
+    its own page, where it is changed through its rules."""
+
+    extra = 0
+    can_delete = False
+    show_change_link = True
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+#: The event page's lists, in the order shown. The apps that hold the rows add their own (``tickets.admin``,
+#: ``discounts.admin``) with ``show_on_event_page``: the event, the core, names none of the apps built on it.
+EVENT_PAGE_INLINES: list[type[EventPageInline]] = []
+
+
+def show_on_event_page(inline: type[EventPageInline]) -> type[EventPageInline]:
+    """Class decorator: list ``inline`` on the event's admin page (once, however often its module is imported)."""
+    if inline not in EVENT_PAGE_INLINES:
+        EVENT_PAGE_INLINES.append(inline)
+    return inline
+
+
 class ManagedRelatedFilter(admin.RelatedFieldListFilter):
     """A related-field filter offering only the user's events (or their tickets and codes), not every row."""
 

@@ -6,6 +6,7 @@ takes ``filter[door]``, ``filter[action]`` and ``filter[object-type]``. For the 
 does not manage is 403 (events are public), as for the event's other organizer-only lists.
 """
 
+from django.db.models import Model
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
@@ -17,7 +18,6 @@ from rest_framework.response import Response
 from rest_framework_json_api.relations import ResourceRelatedField
 from rest_framework_json_api.utils import format_field_name
 
-from discounts.models import DiscountCode
 from eventsite.access import manages, manages_row, scope_to_managed
 from eventsite.api.exceptions import InvalidQueryParameter
 from eventsite.api.pagination import PageNumberPagination
@@ -143,19 +143,17 @@ class HistoryView(StrictQueryMixin, GenericAPIView):
         return Response({"data": rows, "links": paginated.get("links", {}), "meta": paginated.get("meta", {})})
 
 
-@extend_schema(
-    responses={
-        200: HistoryEntrySerializer(many=True),
-        404: OpenApiResponse(description="No such code among the requester's (deleted ones included)"),
-    }
-)
-class CodeHistoryView(HistoryView):
-    """``GET /v1/discount-codes/{id}/history``: every change of the code (its terms, its tickets), newest first,
-    also after it is deleted. Three queries: the user, their events with whether the code is theirs, the page."""
+class ObjectHistoryView(HistoryView):
+    """Every change of one object, newest first, also after it is deleted; the app that owns the object routes
+    it and names its ``model`` and ``object_type`` (history is below the apps it records and imports none).
+    Three queries: the user, their events with whether the object is theirs, the page."""
+
+    model: type[Model]
+    object_type: ObjectType
 
     def entries(self, request, pk: int):
-        live = manages_row(request, DiscountCode, pk)  # first: it learns the managed events in the same query
-        entries = scope_to_managed(Entry.objects.about(ObjectType.DISCOUNT_CODE, pk), request, "event_id")
+        live = manages_row(request, self.model, pk)  # first: it learns the managed events in the same query
+        entries = scope_to_managed(Entry.objects.about(self.object_type, pk), request, "event_id")
         if not live and not entries.exists():
             raise Http404
         return entries

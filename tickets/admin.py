@@ -10,7 +10,7 @@ from django.contrib import admin
 from django.urls import reverse
 from django.utils.html import format_html
 
-from eventsite.admin_site import EventScopedAdmin, ManagedRelatedFilter
+from eventsite.admin_site import EventPageInline, EventScopedAdmin, ManagedRelatedFilter, show_on_event_page
 from eventsite.errors import RuleError
 from history.admin import HistoryButtonMixin
 from history.models import ObjectType
@@ -49,6 +49,12 @@ class TicketForm(forms.ModelForm):
             rules.raise_if(rules.ticket_problems(self.instance, original=original))
         except RuleError as error:
             self.add_error(None, error.as_validation_error(fields=set(self.fields)))
+
+
+@show_on_event_page
+class EventTicketInline(EventPageInline):
+    model = Ticket
+    fields = ("name", "type", "price", "quantity", "discount_code", "is_hidden")
 
 
 @admin.register(Ticket)

@@ -1,16 +1,19 @@
 """The rules of tickets: what a ticket may be, and what may change while a discount code is attached.
 
-Whether a ticket may take a code is decided in ``discounts.rules.ticket_problems``; this module calls it
-whenever a ticket changes, so a price cut below an attached amount code is refused with that rule's message.
+Whether a ticket may take a code is decided in ``discounts.rules.ticket_problems``, and a ticket's code is set
+through the code rules. Discounts builds on tickets, so this module cannot import them: the discounts app hands
+them in when it is ready (``use_code_rules``), and every change of a ticket asks them, so a price cut below an
+attached amount code is refused with that rule's message.
 """
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from django.db import transaction
+from django.core.exceptions import ImproperlyConfigured
+from django.db import models, transaction
 
-from discounts import rules as discount_rules
-from discounts.models import DiscountCode
 from eventsite.errors import Kind, Problem, RuleError, raise_if  # noqa: F401 (RuleError re-exported)
 from eventsite.rules import count_problems
 
@@ -30,6 +33,31 @@ EVENT_FIXED = "A ticket cannot move to another event; create it there instead."
 QUANTITY_BELOW_SOLD = "{n} of “{ticket}” are sold already; the quantity cannot be lower."
 TICKET_HAS_ORDERS = "“{ticket}” has been ordered and cannot be deleted; hide it instead."
 DONATION_BOUNDS = "The lowest donation may not be more than the highest."
+
+
+@dataclass(frozen=True)
+class CodeRules:
+    """What a ticket's change asks of the code rules (``discounts.rules`` provides both)."""
+
+    #: The problems of ``ticket`` (as it is to be) with the code it names, given the ``original`` (None: new).
+    problems: Callable[[Ticket, Ticket | None], list[Problem]]
+    #: Attach ``ticket`` to the code (a ``DiscountCode``) or, with None, detach it.
+    set_code: Callable[[Ticket, models.Model | None], None]
+
+
+_code_rules: CodeRules | None = None
+
+
+def use_code_rules(rules: CodeRules) -> None:
+    """Called once by ``DiscountsConfig.ready``."""
+    global _code_rules
+    _code_rules = rules
+
+
+def code_rules() -> CodeRules:
+    if _code_rules is None:
+        raise ImproperlyConfigured("A ticket's code needs the discounts app (its ready() hands in the code rules).")
+    return _code_rules
 
 
 def ticket_problems(ticket: Ticket, *, original: Ticket | None = None) -> list[Problem]:
@@ -72,24 +100,9 @@ def ticket_problems(ticket: Ticket, *, original: Ticket | None = None) -> list[P
             clash = clash.exclude(pk=ticket.pk)
         if clash.exists():
             problems.append(Problem("name", NAME_TAKEN.format(name=ticket.name), "name_taken", Kind.CONFLICT))
-    wanted = ticket.discount_code_id
-    current = original.discount_code_id if original is not None else None
-    if wanted is not None and wanted != current and not problems:
-        # Re-pointing an attached ticket to another code is refused (the code rules say so); a new one is checked.
-        problems += discount_rules.other_code_problems(ticket=original, code_id=wanted) if current else []
-        if not problems:
-            problems += discount_rules.ticket_problems(code=DiscountCode.objects.get(pk=wanted), ticket=ticket)
-    elif wanted is not None and not problems:
-        # The code stays; the ticket's new type and price must still fit it.
-        problems += discount_rules.ticket_problems(code=ticket.discount_code, ticket=ticket)
-    return [_on_discount_code(p) for p in problems]
-
-
-def _on_discount_code(problem: Problem) -> Problem:
-    """Seen from the ticket, a code rule is about the ticket's ``discount_code`` member."""
-    if problem.field in ("tickets", "value"):
-        return Problem("discount_code", problem.message, problem.code, problem.kind)
-    return problem
+    if ticket.discount_code_id is not None and not problems:
+        problems += code_rules().problems(ticket, original)
+    return problems
 
 
 @transaction.atomic
@@ -120,20 +133,7 @@ def save_ticket(ticket: Ticket) -> Ticket:
     ticket.discount_code_id = original.discount_code_id if original is not None else None
     ticket.save()
     recording.saved(original, ticket)
-    set_discount_code(ticket=ticket, code=wanted)
-    return ticket
-
-
-@transaction.atomic
-def set_discount_code(*, ticket: Ticket, code: DiscountCode | None) -> Ticket:
-    """Attach the ticket to ``code`` or, with None, detach it. Moving between codes is refused."""
-    current = ticket.discount_code_id
-    if code is None:
-        if current is not None:
-            discount_rules.detach_tickets(code=DiscountCode(pk=current), tickets=[ticket])
-    elif code.pk != current:
-        discount_rules.attach_tickets(code=code, tickets=[ticket])
-    ticket.discount_code = code
+    code_rules().set_code(ticket, wanted)
     return ticket
 
 

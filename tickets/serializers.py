@@ -2,7 +2,6 @@
 
 from rest_framework_json_api import serializers
 
-from discounts.models import DiscountCode
 from eventsite.access import manages, scope_to_managed
 from eventsite.api.fields import AwareDateTimeField, MoneyField
 from eventsite.api.relations import ScopedResourceRelatedField, TypedResourceRelatedField
@@ -31,9 +30,9 @@ class TicketSerializer(CompiledReadMixin, serializers.ModelSerializer):
     sales_starts_at = AwareDateTimeField(required=False, allow_null=True)
     sales_ends_at = AwareDateTimeField(required=False, allow_null=True)
     event = TypedResourceRelatedField(queryset=Event.objects.all())
-    discount_code = ScopedResourceRelatedField(
-        queryset=DiscountCode.objects.all(), scope=scope_to_managed, required=False, allow_null=True
-    )
+    # ``discount_code`` is built from the model's foreign key (any code, as far as this app knows; a code is the
+    # discounts app's, which builds on tickets), scoped to the codes of the requester's events.
+    serializer_related_field = ScopedResourceRelatedField
 
     #: Members the resource no longer has, refused with a detail that says what to send instead.
     refused_members = {"discount_code_id": CODE_ID_ATTRIBUTE_REFUSED}
@@ -65,6 +64,7 @@ class TicketSerializer(CompiledReadMixin, serializers.ModelSerializer):
             "discount_code",
         )
         read_only_fields = ("created_at", "sold_count")
+        extra_kwargs = {"discount_code": {"scope": scope_to_managed, "required": False, "allow_null": True}}
         validators = []  # name uniqueness is a rule (409), checked in tickets.rules
 
     class JSONAPIMeta:

@@ -11,16 +11,6 @@ urlpatterns = [
         tickets.as_view({"get": "retrieve", "patch": "partial_update", "delete": "destroy"}),
         name="ticket-detail",
     ),
-    path(
-        "tickets/<id:pk>/discount-code",
-        tickets.as_view({"get": "related_discount_code"}),
-        name="ticket-discount-code",
-    ),
-    path(
-        "tickets/<id:pk>/relationships/discount-code",
-        views.TicketDiscountCodeRelationship.as_view(),
-        name="ticket-relationships-discount-code",
-    ),
     path("events/<id:event_pk>/tickets", tickets.as_view({"get": "list"}), name="event-tickets"),
     path("discount-codes/<id:code_pk>/tickets", tickets.as_view({"get": "list"}), name="discount-code-tickets"),
 ]

@@ -3,18 +3,13 @@
 from django.db.models import Prefetch, Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404
-from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import exceptions, permissions
-from rest_framework.decorators import action
-from rest_framework.response import Response
 from rest_framework_json_api.utils import get_included_resources, undo_format_field_name
 
-from discounts.models import DiscountCode
-from discounts.serializers import DiscountCodeSerializer
-from eventsite.access import ALL_EVENTS, managed_event_ids, manages, manages_row, scope_to_managed
+from eventsite.access import ALL_EVENTS, managed_event_ids, manages, manages_row
 from eventsite.api.pagination import PreparedRows, with_total
-from eventsite.api.permissions import ManagersOnly, ReadPublicWriteManagers
-from eventsite.api.views import RelationshipView, ResourceViewSet
+from eventsite.api.permissions import ReadPublicWriteManagers
+from eventsite.api.views import ResourceViewSet
 from eventsite.models import Event
 from eventsite.prepared import PreparedQuery
 
@@ -22,6 +17,9 @@ from . import rules
 from .filters import TicketFilter
 from .models import Ticket
 from .serializers import TicketSerializer
+
+#: The model of a ticket's code, as its foreign key names it (the discounts app builds on tickets: no import).
+CODE_MODEL = Ticket._meta.get_field("discount_code").related_model
 
 
 def visible_tickets(request):
@@ -76,10 +74,10 @@ class TicketViewSet(ResourceViewSet):
     }
 
     def get_permissions(self):
-        """A code's tickets and a ticket's code are for the event's organizers: without a login they are a 401
-        (before any look-up), as every endpoint that needs one; the rest of tickets is public to read. (An order's
-        tickets are ``orders.views.OrderTicketViewSet``.)"""
-        if self.action == "related_discount_code" or "code_pk" in self.kwargs:
+        """A code's tickets are for the event's organizers: without a login they are a 401 (before any look-up),
+        as every endpoint that needs one; the rest of tickets is public to read. (A ticket's code is
+        ``discounts.views.TicketCodeViewSet``, an order's tickets ``orders.views.OrderTicketViewSet``.)"""
+        if "code_pk" in self.kwargs:
             return [permissions.IsAuthenticated(), *super().get_permissions()]
         return super().get_permissions()
 
@@ -114,7 +112,7 @@ class TicketViewSet(ResourceViewSet):
 
     def check_code(self):
         """The code of ``/v1/discount-codes/{id}/tickets`` is the requester's: else 404, as for any code."""
-        if not manages_row(self.request, DiscountCode, self.kwargs["code_pk"]):
+        if not manages_row(self.request, CODE_MODEL, self.kwargs["code_pk"]):
             raise Http404
 
     def base_queryset(self):
@@ -138,41 +136,3 @@ class TicketViewSet(ResourceViewSet):
 
     def perform_destroy(self, instance):
         rules.delete_ticket(ticket=instance)
-
-    @extend_schema(
-        responses={
-            200: OpenApiResponse(description="The ticket's code as a discount-code document; data null if none")
-        }
-    )
-    @action(detail=True, methods=["get"], url_path="discount-code")
-    def related_discount_code(self, request, pk=None):
-        ticket = self.get_object()
-        if not manages(request, ticket.event_id):
-            raise exceptions.NotFound("Only the event's organizers see a ticket's discount code.")
-        self.resource_name = "discount-code"
-        if ticket.discount_code_id is None:
-            return Response(None)
-        code = DiscountCode.objects.prefetch_related("tickets").get(pk=ticket.discount_code_id)
-        return Response(DiscountCodeSerializer(code, context=self.get_serializer_context()).data)
-
-
-class TicketDiscountCodeRelationship(RelationshipView):
-    """``/v1/tickets/{id}/relationships/discount-code``: PATCH with an identifier attaches, with null detaches."""
-
-    related_type = "discount-code"
-    queryset = Ticket.objects.none()
-    to_many = False
-    permission_classes = [ManagersOnly]
-    http_method_names = ["get", "patch", "head", "options"]
-
-    def get_queryset(self):
-        return scope_to_managed(Ticket.objects.select_related("discount_code"), self.request)
-
-    def linked_queryset(self, parent):
-        return scope_to_managed(DiscountCode.objects.all(), self.request)
-
-    def current(self, parent):
-        return parent.discount_code
-
-    def set(self, parent, obj):
-        rules.set_discount_code(ticket=parent, code=obj)

@@ -85,3 +85,21 @@ def test_a_change_and_an_addition_are_saved_by_the_rules(client, owner, event, s
     assert response.status_code == 302, response.context["adminform"].form.errors
     created = Event.objects.get(name="New event")
     assert created.owner == owner and saves[-1].pk == created.pk
+
+
+def test_the_event_page_lists_what_the_apps_put_there_then_its_invitations():
+    """The core names none of the apps built on it: they register their lists (``show_on_event_page``)."""
+    from django.contrib import admin as django_admin
+
+    from discounts.admin import EventDiscountCodeInline
+    from eventsite.admin import OrganizerInvitationInline
+    from eventsite.models import Event
+    from tickets.admin import EventTicketInline
+
+    event_admin = django_admin.site.get_model_admin(Event)
+    assert event_admin.get_inlines(None, Event()) == [
+        EventTicketInline,
+        EventDiscountCodeInline,
+        OrganizerInvitationInline,
+    ]
+    assert event_admin.get_inlines(None, None) == [EventTicketInline, EventDiscountCodeInline]

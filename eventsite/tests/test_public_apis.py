@@ -11,7 +11,7 @@ import ast
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-APPS = ("eventsite", "discounts", "tickets", "orders")
+APPS = ("eventsite", "history", "discounts", "tickets", "orders")
 SEAMS = ROOT / "eventsite" / "seams"
 
 #: Underscored names that are documented, public API of Django.
