@@ -16,29 +16,13 @@ from history.admin import HistoryButtonMixin
 from history.models import ObjectType
 
 from . import rules
-from .models import Ticket
+from .models import OWN_FIELDS, Ticket
 
 
 class TicketForm(forms.ModelForm):
     class Meta:
         model = Ticket
-        fields = (
-            "event",
-            "name",
-            "description",
-            "type",
-            "price",
-            "min_price",
-            "max_price",
-            "quantity",
-            "position",
-            "min_order",
-            "max_order",
-            "sales_starts_at",
-            "sales_ends_at",
-            "is_hidden",
-            "discount_code",
-        )
+        fields = ("event", *OWN_FIELDS, "discount_code")
 
     def validate_unique(self):
         """Validate through the rules module (not the model's constraints), so messages match the API's."""

@@ -14,6 +14,25 @@ class TicketType(models.TextChoices):
     DONATION = "donation", "Donation"
 
 
+#: A ticket's own fields, the ones its organizers set (not its event, fixed once created; not ``sold_count``,
+#: which orders move; not ``discount_code``, which the code rules set): its admin form and its history read them.
+OWN_FIELDS = (
+    "name",
+    "description",
+    "type",
+    "price",
+    "min_price",
+    "max_price",
+    "quantity",
+    "position",
+    "min_order",
+    "max_order",
+    "sales_starts_at",
+    "sales_ends_at",
+    "is_hidden",
+)
+
+
 class Ticket(RuleValidatedModel):
     name = models.CharField(max_length=255)
     description = models.TextField(blank=True)

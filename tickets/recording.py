@@ -4,34 +4,16 @@ rules (``discounts.recording``): attaching or detaching is one entry of the code
 from history.models import Action, ObjectType
 from history.services import Change, diff, record
 
-from .models import Ticket
-
-#: A ticket's own fields as the history records them (not ``sold_count``: orders move it; ``discount_code``: the
-#: code's entries record it).
-FIELDS = (
-    "name",
-    "description",
-    "type",
-    "price",
-    "min_price",
-    "max_price",
-    "quantity",
-    "position",
-    "min_order",
-    "max_order",
-    "sales_starts_at",
-    "sales_ends_at",
-    "is_hidden",
-)
+from .models import OWN_FIELDS, Ticket
 
 
 def saved(original: Ticket | None, ticket: Ticket) -> None:
     action = Action.CREATED if original is None else Action.CHANGED
-    record(_change(ticket, action, diff(original, ticket, FIELDS)))
+    record(_change(ticket, action, diff(original, ticket, OWN_FIELDS)))
 
 
 def deleted(ticket: Ticket) -> None:
-    changes = diff(ticket, None, FIELDS)
+    changes = diff(ticket, None, OWN_FIELDS)
     mentions = []
     if ticket.discount_code_id is not None:
         changes["discount_code"] = {"old": ticket.discount_code_id, "new": None}
