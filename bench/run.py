@@ -1,15 +1,16 @@
 """The benchmark: seed, serve the production way, load from a separate process, write the figures.
 
-    python -m bench.run [--scales small,large] [--runs 3] [--duration 10] [--connections 4] [--label latest]
+    python -m bench.run [--scales small,large,xlarge] [--runs 3] [--duration 10] [--connections 4] [--label latest]
 
 For each scale: re-create and seed ``eventsite_bench`` (``bench/seed.py``), start gunicorn (2 workers, 127.0.0.1,
 ``DEBUG=0``, ``bench.settings``), check every endpoint once (status and SQL queries), warm up, then run wrk
 (``bench/wrk.lua``) for ``--duration`` seconds per endpoint, ``--runs`` times, the endpoints interleaved. Each
 load is bounded in time and in count (``--max-requests``) and only ever targets 127.0.0.1.
 
-Both scales are seeded (databases ``<database-url>_small`` and ``_large``) and served at once (ports ``--port``
-and the next), and measured in turn endpoint by endpoint. Figures are medians over the runs; each ratio is the
-median of per-run ratios of figures measured one right after the other (ours ÷ limit: req/s; large ÷ small: p99).
+Every scale is seeded (databases ``<database-url>_small``, ``_large``, ``_xlarge``) and served at once (ports
+``--port`` and the next), and measured in turn endpoint by endpoint; the tenfold ``xlarge`` (a million tickets)
+only for the entries marked ``xlarge``. Figures are medians over the runs; each ratio is the median of per-run
+ratios of figures measured one right after the other (ours ÷ limit: req/s; large ÷ small, xlarge ÷ small: p99).
 Writes ``<out>/<label>.json`` and ``<out>/<label>.md``; raw wrk output goes to ``<out>/raw/``.
 """
 
@@ -186,6 +187,8 @@ def prepare_scale(scale: str, args, env: dict, port: int) -> dict:
     ids = state["ids"]
     endpoints = []
     for spec in ENDPOINTS:
+        if scale == "xlarge" and not spec.get("xlarge"):
+            continue
         endpoint = dict(spec, path=fill(spec["path"], ids))
         bodies = spec.get("bodies")
         bodies = state[bodies] if isinstance(bodies, str) else fill(bodies or [], ids)
@@ -345,14 +348,14 @@ def ratios(scales: dict) -> dict:
             out.setdefault("limit_over_ours_p50", {}).setdefault(ours_name, {})[scale] = median(
                 lim["p50_ms"] / o["p50_ms"] for o, lim in pairs if o["p50_ms"] and lim["p50_ms"]
             )
-    if "small" in scales and "large" in scales:
+    for bigger in [scale for scale in scales if scale != "small"] if "small" in scales else []:
         growth = {}
-        for name, entry in scales["large"]["endpoints"].items():
+        for name, entry in scales[bigger]["endpoints"].items():
             small = scales["small"]["endpoints"].get(name, {})
             pairs = list(zip(small.get("runs", []), entry["runs"], strict=False))
             if pairs:
                 growth[name] = median(lg["p99_ms"] / sm["p99_ms"] for sm, lg in pairs if sm["p99_ms"] and lg["p99_ms"])
-        out["large_over_small_p99"] = growth
+        out[f"{bigger}_over_small_p99"] = growth
     return out
 
 
@@ -378,6 +381,8 @@ def markdown(report: dict) -> str:
     names = list(next(iter(scales.values()))["endpoints"])
     for name in names:
         for scale, data in scales.items():
+            if name not in data["endpoints"]:  # not measured at this scale (xlarge: only the marked entries)
+                continue
             entry = data["endpoints"][name]
             label = entry["label"] if scale == next(iter(scales)) else ""
             if "median" not in entry:
@@ -400,16 +405,17 @@ def markdown(report: dict) -> str:
         row = " | ".join(fmt(per_scale.get(s), 2) for s in scales)
         label = next(iter(scales.values()))["endpoints"][name]["label"]
         lines.append(f"| {label} | {row} | ≥ {target(name)} |")
-    if r.get("large_over_small_p99"):
-        lines += ["", "| large ÷ small p99 | ratio (target ≤ 1.5) |", "|---|---:|"]
-        for name, value in r["large_over_small_p99"].items():
-            lines.append(f"| {scales['large']['endpoints'][name]['label']} | {fmt(value, 2)} |")
+    for bigger in [scale for scale in scales if scale != "small"]:
+        if r.get(f"{bigger}_over_small_p99"):
+            lines += ["", f"| {bigger} ÷ small p99 | ratio (target ≤ 1.5) |", "|---|---:|"]
+            for name, value in r[f"{bigger}_over_small_p99"].items():
+                lines.append(f"| {scales[bigger]['endpoints'][name]['label']} | {fmt(value, 2)} |")
     return "\n".join(lines) + "\n"
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--scales", default="small,large")
+    parser.add_argument("--scales", default="small,large,xlarge")
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--duration", type=float, default=10, help="seconds of load per endpoint and run")
     parser.add_argument("--connections", type=int, default=4)

@@ -1,9 +1,9 @@
 """Seed the benchmark database at one scale, fast: drop and re-create it, migrate, then COPY every table.
 
-    python -m bench.seed small|large [--state PATH]
+    python -m bench.seed small|large|xlarge [--state PATH]
 
 Every scale has the same *hot event* (id 1, owned by the benchmark's organizer), so that large ÷ small
-compares the same requests on tables 100 times larger:
+compares the same requests on tables 100 times larger (xlarge: 1,000 times, a million tickets):
 
 - tickets 1-695, all paid (50.00), positions 0-694;
 - code 1 ``LIST`` holds tickets 1-60 (a full page of 50 and a second page);
@@ -34,6 +34,7 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bench.settings")
 SCALES = {
     "small": {"events": 10, "tickets": 1_000, "codes": 100},
     "large": {"events": 1_000, "tickets": 100_000, "codes": 10_000},
+    "xlarge": {"events": 10_000, "tickets": 1_000_000, "codes": 100_000},
 }
 
 HOT_TICKETS = 695
