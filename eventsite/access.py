@@ -35,6 +35,8 @@ ALL_EVENTS = AllEvents()
 #: The request attribute that keeps the answer for the rest of the request (as Django's middleware keep
 #: ``request.user``): named for this project, so it cannot clash with a name of Django or DRF.
 MANAGED_EVENTS_ATTRIBUTE = "eventsite_managed_event_ids"
+#: Whether a superuser's request has any event to manage (``manages_any_event``), kept likewise.
+ANY_EVENT_ATTRIBUTE = "eventsite_manages_any_event"
 
 
 def is_superuser(user) -> bool:
@@ -99,7 +101,14 @@ def manages_any_event(who) -> bool:
     """Whether ``who`` (a request or a user) manages at least one event."""
     if _is_request(who):
         ids = managed_event_ids(who)
-        return managed_events(who.user).exists() if ids is ALL_EVENTS else bool(ids)
+        if ids is not ALL_EVENTS:
+            return bool(ids)
+        # A superuser manages any event when there is one: asked once per request, as the ids are.
+        cached = getattr(who, ANY_EVENT_ATTRIBUTE, None)
+        if cached is None:
+            cached = managed_events(who.user).exists()
+            setattr(who, ANY_EVENT_ATTRIBUTE, cached)
+        return cached
     return managed_events(who).exists()
 
 

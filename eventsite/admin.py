@@ -12,6 +12,8 @@ from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import UserChangeForm, UserCreationForm
 from django.forms.models import BaseInlineFormSet
+from django.urls import reverse
+from django.utils.html import format_html
 
 from discounts.models import DiscountCode
 from tickets.models import Ticket
@@ -19,7 +21,7 @@ from tickets.models import Ticket
 from . import rules
 from .access import is_superuser
 from .addresses import canonical_email
-from .admin_site import EventScopedAdmin, EventScopedInline
+from .admin_site import INLINE_ROWS, EventScopedAdmin, EventScopedInline, FirstRowsFormSet
 from .errors import RuleError
 from .models import Event, InvitationStatus, OrganizerInvitation, User
 
@@ -59,6 +61,7 @@ class UserAdmin(DjangoUserAdmin):
 
 
 class ReadOnlyInline(EventScopedInline, admin.TabularInline):
+    formset = FirstRowsFormSet
     extra = 0
     can_delete = False
     show_change_link = True
@@ -73,11 +76,16 @@ class ReadOnlyInline(EventScopedInline, admin.TabularInline):
 class EventTicketInline(ReadOnlyInline):
     model = Ticket
     fields = ("name", "type", "price", "quantity", "discount_code", "is_hidden")
+    verbose_name_plural = f"tickets (the first {INLINE_ROWS})"
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("discount_code")
 
 
 class EventDiscountCodeInline(ReadOnlyInline):
     model = DiscountCode
     fields = ("code", "used_for", "type", "value", "is_active", "valid_from", "valid_till")
+    verbose_name_plural = f"discount codes (the first {INLINE_ROWS})"
 
 
 class InvitationForm(forms.ModelForm):
@@ -183,7 +191,7 @@ class EventAdmin(EventScopedAdmin):
     search_fields = ("name", "identifier")
     list_filter = ("payment_currency",)
     list_select_related = ("owner",)
-    readonly_fields = ("identifier", "created_at", "owner", "organizer_list")
+    readonly_fields = ("identifier", "created_at", "owner", "organizer_list", "ticket_list", "code_list")
     inlines = [EventTicketInline, EventDiscountCodeInline, OrganizerInvitationInline]
 
     def get_inlines(self, request, obj):
@@ -194,7 +202,7 @@ class EventAdmin(EventScopedAdmin):
         fields = ["name", "description", "starts_at", "ends_at", "timezone", "payment_currency"]
         if obj is None:
             return fields
-        fields += ["identifier", "created_at", "owner", "organizer_list"]
+        fields += ["identifier", "created_at", "owner", "organizer_list", "ticket_list", "code_list"]
         if rules.may_invite(request.user, obj) and obj.organizers.exists():
             fields.append("remove_organizers")
         return fields
@@ -203,6 +211,21 @@ class EventAdmin(EventScopedAdmin):
     def organizer_list(self, obj: Event) -> str:
         # Shown only to those who run this event: an organizer sees the e-mails of the events they share.
         return ", ".join(obj.organizers.order_by("email").values_list("email", flat=True)) or "none"
+
+    @admin.display(description="tickets")
+    def ticket_list(self, obj: Event) -> str:
+        return self._full_list(obj, Ticket, "tickets")
+
+    @admin.display(description="discount codes")
+    def code_list(self, obj: Event) -> str:
+        return self._full_list(obj, DiscountCode, "discount codes")
+
+    def _full_list(self, obj: Event, model, noun: str) -> str:
+        """How many rows the event has, and a link to all of them (its inline lists the first INLINE_ROWS)."""
+        total = model.objects.filter(event=obj).count()
+        opts = model._meta
+        url = reverse(f"{self.admin_site.name}:{opts.app_label}_{opts.model_name}_changelist")
+        return format_html('{} {} · <a href="{}?event__id__exact={}">list them all</a>', total, noun, url, obj.pk)
 
     def has_delete_permission(self, request, obj=None):
         """Deleting an event deletes its tickets and codes (the confirmation lists them): its owner's call."""
