@@ -47,9 +47,6 @@ VARIANTS = [
     ("discounts.discountcode", "used_for__exact=ticket", "filter: ticket codes"),
 ]
 
-#: URL names of the admin's own pages of a ModelAdmin (everything else in its get_urls is the project's).
-STANDARD_PAGES = ("changelist", "add", "history", "delete", "change")
-
 
 def seed_state(scale: str, *, reuse: bool) -> dict:
     import django
@@ -123,93 +120,17 @@ def sample_object(model_admin, user, event):
 
 
 def pages_of(site, user, role: str) -> list[dict]:
-    """Every page of every registered ModelAdmin, with the URL to request (or why there is none)."""
-    from django.apps import apps
-    from django.db.models import ForeignKey, ManyToOneRel
-    from django.urls import NoReverseMatch, reverse
+    """Every page of every registered ModelAdmin (``eventsite.tests.admin_pages``), for ``user``."""
+    from eventsite.tests.admin_pages import admin_pages
 
     event = heaviest_event(user)
-    registered = [m for m in apps.get_models() if site.is_registered(m)]
-    pages = []
-    for model in registered:
-        model_admin = site.get_model_admin(model)
-        opts = model._meta
-        base = f"{site.name}:{opts.app_label}_{opts.model_name}"
-        label = opts.label_lower
-        obj = sample_object(model_admin, user, event)
-        pages.append({"model": label, "page": "changelist", "url": reverse(f"{base}_changelist")})
-        if model_admin.search_fields:
-            term = search_term(obj)
-            pages.append(
-                {"model": label, "page": f"changelist ?q={term}", "url": reverse(f"{base}_changelist") + f"?q={term}"}
-            )
-        for model_label, query, what in VARIANTS:
-            if model_label == label:
-                pages.append(
-                    {
-                        "model": label,
-                        "page": f"changelist ({what})",
-                        "url": reverse(f"{base}_changelist") + "?" + query,
-                    }
-                )
-        if obj is not None:
-            pages.append({"model": label, "page": "change", "url": reverse(f"{base}_change", args=[obj.pk])})
-        else:
-            pages.append({"model": label, "page": "change", "url": None, "note": "no row"})
-        pages.append({"model": label, "page": "add", "url": reverse(f"{base}_add")})
-        if model_admin.search_fields:
-            sources = [
-                f
-                for m in registered
-                for f in m._meta.get_fields()
-                if isinstance(f, ForeignKey | ManyToOneRel)
-                and f.related_model is model
-                and not (isinstance(f, ForeignKey) and f.remote_field.parent_link)
-            ]
-            # A foreign key (a form's field) rather than a reverse relation, when there is one.
-            source = min(sources, key=lambda f: not isinstance(f, ForeignKey), default=None)
-            if source is not None:
-                query = (
-                    f"app_label={source.model._meta.app_label}&model_name={source.model._meta.model_name}"
-                    f"&field_name={source.name}&term="
-                )
-                pages.append(
-                    {
-                        "model": label,
-                        "page": f"autocomplete (via {source.model._meta.model_name}.{source.name})",
-                        "url": reverse(f"{site.name}:autocomplete") + "?" + query,
-                    }
-                )
-        for pattern in model_admin.get_urls():
-            name = getattr(pattern, "name", None)
-            prefix = f"{opts.app_label}_{opts.model_name}_"
-            if not name or not name.startswith(prefix) or name[len(prefix) :] in STANDARD_PAGES:
-                continue
-            params = list(pattern.pattern.regex.groupindex)
-            kwargs = {}
-            for param in params:
-                if param == "object_id":
-                    kwargs[param] = obj.pk if obj is not None else None
-                else:
-                    kwargs[param] = getattr(obj, param, None) if obj is not None else None
-            if any(v is None for v in kwargs.values()):
-                pages.append({"model": label, "page": name[len(prefix) :], "url": None, "note": "no row"})
-                continue
-            try:
-                url = reverse(f"{site.name}:{name}", kwargs=kwargs)
-            except NoReverseMatch:
-                continue
-            pages.append({"model": label, "page": name[len(prefix) :], "url": url})
+    variants: dict[str, list] = {}
+    for label, query, what in VARIANTS:
+        variants.setdefault(label, []).append((query, what))
+    pages = admin_pages(site, lambda model_admin: sample_object(model_admin, user, event), variants)
     for page in pages:
         page["user"] = role
     return pages
-
-
-def search_term(obj) -> str:
-    """A word of the object's text (what an organizer would type), or a letter."""
-    text = str(obj) if obj is not None else "a"
-    word = next((w for w in text.replace("@", " ").split() if len(w) >= 2), "a")
-    return word[:12]
 
 
 def measure(client, url: str, repeat: int) -> dict:

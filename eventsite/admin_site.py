@@ -25,17 +25,23 @@ from .admin_paging import EstimatedCountPaginator
 from .models import Event, InvitationStatus, OrganizerInvitation
 
 
-def may_use_admin(user) -> bool:
+def may_use_admin(user, request: HttpRequest | None = None) -> bool:
     """Staff and superusers as in Django, every active user who owns or organizes at least one event, and anyone
-    whose verified address has a pending invitation to organize one (they answer it there; they see nothing else)."""
+    whose verified address has a pending invitation to organize one (they answer it there; they see nothing else).
+
+    With the ``request``, its managed events are those the rest of the page uses (looked up once)."""
     if not user.is_authenticated or not user.is_active:
         return False
     return (
         user.is_staff
         or user.is_superuser
-        or manages_any_event(user)
+        or manages_any_event(request if request is not None else user)
         or OrganizerInvitation.objects.addressed_to_user(user).filter(status=InvitationStatus.PENDING).exists()
     )
+
+
+#: The request attribute keeping ``EventsiteAdminSite.has_permission``'s answer (Django asks it twice a page).
+ADMIN_PERMISSION_ATTRIBUTE = "eventsite_may_use_admin"
 
 
 class OrganizerAuthenticationForm(AdminAuthenticationForm):
@@ -74,7 +80,11 @@ class EventsiteAdminSite(admin.AdminSite):
     login_form = OrganizerAuthenticationForm
 
     def has_permission(self, request: HttpRequest) -> bool:
-        return may_use_admin(request.user)
+        cached = getattr(request, ADMIN_PERMISSION_ATTRIBUTE, None)
+        if cached is None:
+            cached = may_use_admin(request.user, request)
+            setattr(request, ADMIN_PERMISSION_ATTRIBUTE, cached)
+        return cached
 
     def autocomplete_view(self, request: HttpRequest):
         return ScopedAutocompleteJsonView.as_view(admin_site=self)(request)
