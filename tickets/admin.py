@@ -10,7 +10,7 @@ from django.contrib import admin
 from django.urls import reverse
 from django.utils.html import format_html
 
-from eventsite.admin_site import EventScopedAdmin, ManagedRelatedFilter
+from eventsite.admin_site import EventScopedAdmin, ManagedRelatedFilter, SubquerySearch
 from eventsite.errors import RuleError
 from history.admin import HistoryButtonMixin
 from history.models import ObjectType
@@ -52,7 +52,7 @@ class TicketForm(forms.ModelForm):
 
 
 @admin.register(Ticket)
-class TicketAdmin(HistoryButtonMixin, EventScopedAdmin):
+class TicketAdmin(HistoryButtonMixin, SubquerySearch, EventScopedAdmin):
     history_object_type = ObjectType.TICKET
     form = TicketForm
     list_display = ("name", "event", "type", "price", "quantity", "code_link", "sales_starts_at", "sales_ends_at")

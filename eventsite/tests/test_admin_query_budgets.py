@@ -358,3 +358,20 @@ def test_on_postgresql_a_large_table_is_estimated_by_the_planner(world, on_postg
         estimate = EstimateFromTen(filtered, 5).count
     assert estimate > 0
     assert any(q["sql"].upper().startswith("EXPLAIN") for q in ctx.captured_queries)
+
+
+# The tickets' search ------------------------------------------------------------------------------------------
+
+
+def test_the_ticket_search_by_subquery_finds_what_djangos_search_finds(rf, world):
+    """``SubquerySearch`` searches the event's name by a subquery rather than a join: the same rows as Django's."""
+    ticket_admin = admin.site.get_model_admin(Ticket)
+    request = rf.get("/admin/tickets/ticket/")
+    request.user = world["superuser"]
+    some_ticket = world["samples"][Ticket]
+    for term in ("Budget", "budget conf", '"Budget Conf"', some_ticket.name, f"{some_ticket.name} Budget", "zzz"):
+        ours, _ = ticket_admin.get_search_results(request, Ticket.objects.all(), term)
+        djangos, _ = admin.ModelAdmin.get_search_results(ticket_admin, request, Ticket.objects.all(), term)
+        assert set(ours.values_list("pk", flat=True)) == set(djangos.values_list("pk", flat=True)), term
+    found, _ = ticket_admin.get_search_results(request, Ticket.objects.all(), "Budget")
+    assert found.filter(event=world["samples"][Event]).count() == 3
