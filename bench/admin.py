@@ -70,6 +70,43 @@ def users():
     return {"superuser": superuser, "organizer": organizer}
 
 
+def ensure_rows(users: dict) -> None:
+    """The seed has no orders, invitations or history: one of each in every user's heaviest event, through the
+    rules (so that the change pages of orders, invitations and history entries have an object to show)."""
+    from django.utils import timezone
+
+    from discounts import rules
+    from eventsite.errors import RuleError
+    from eventsite.models import OrganizerInvitation
+    from orders import rules as order_rules
+    from orders.models import Order
+    from tickets.models import Ticket
+
+    for user in users.values():
+        event = heaviest_event(user)
+        if Order.objects.filter(event=event).exists():
+            continue
+        ticket = (
+            Ticket.objects.filter(event=event, type="paid", discount_code__isnull=False)
+            .select_related("discount_code")
+            .order_by("pk")
+            .first()
+        )
+        try:
+            order_rules.place_order(
+                buyer=user,
+                lines=[order_rules.LineInput(ticket.pk, 1)],
+                code_text=ticket.discount_code.code,
+                now=timezone.now(),
+            )
+            rules.update_code(ticket.discount_code, discount_url="https://example.org/bench")
+        except RuleError as error:
+            print(f"could not add an order to event {event.pk}: {error.messages}")
+        OrganizerInvitation.objects.get_or_create(
+            event=event, email=f"invitee{event.pk}@bench.example.org", defaults={"invited_by": event.owner}
+        )
+
+
 class FakeRequest:
     """Enough of a request for a ModelAdmin's ``get_queryset`` (the scoping reads ``request.user``)."""
 
@@ -188,7 +225,9 @@ def main() -> None:
         }
     ).enable()
     rows = []
-    for role, user in users().items():
+    accounts = users()
+    ensure_rows(accounts)
+    for role, user in accounts.items():
         client = Client()
         client.force_login(user)
         for page in pages_of(admin.site, user, role):

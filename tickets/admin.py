@@ -10,7 +10,7 @@ from django.contrib import admin
 from django.urls import reverse
 from django.utils.html import format_html
 
-from eventsite.admin_site import EventScopedAdmin, ManagedRelatedFilter, SubquerySearch
+from eventsite.admin_site import EventScopedAdmin, ManagedRelatedFilter, PrefetchedChangeList, SubquerySearch
 from eventsite.errors import RuleError
 from history.admin import HistoryButtonMixin
 from history.models import ObjectType
@@ -57,7 +57,11 @@ class TicketAdmin(HistoryButtonMixin, SubquerySearch, EventScopedAdmin):
     form = TicketForm
     list_display = ("name", "event", "type", "price", "quantity", "code_link", "sales_starts_at", "sales_ends_at")
     list_filter = (("event", ManagedRelatedFilter), "type", "is_hidden")
-    list_select_related = ("event", "discount_code")
+    list_select_related = ("event", "discount_code")  # prefetched (PrefetchedChangeList), not joined
+
+    def get_changelist(self, request, **kwargs):
+        return PrefetchedChangeList
+
     search_fields = ("name", "event__name")
     readonly_fields = ("sold_count", "created_at")
 
