@@ -206,6 +206,7 @@ def main() -> None:
     parser.add_argument("--database-url", help="the benchmark's own database (dropped and re-created)")
     parser.add_argument("--only", default="", help="only pages whose model or page contains this text")
     parser.add_argument("--out", default="bench/results/admin.json")
+    parser.add_argument("--before", help="an earlier run's JSON: the table then shows before → after")
     args = parser.parse_args()
     if args.database_url:
         os.environ["BENCH_DATABASE_URL"] = args.database_url
@@ -243,7 +244,10 @@ def main() -> None:
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
     Path(args.out).write_text(json.dumps(report, indent=1))
     print()
-    print(markdown(rows))
+    before = json.loads(Path(args.before).read_text())["pages"] if args.before else None
+    table = markdown(rows, before)
+    Path(args.out).with_suffix(".md").write_text(table + "\n")
+    print(table)
     print(f"\n{len(flagged)} page(s) over {LIMIT_MS} ms or {LIMIT_KIB} KiB; JSON: {args.out}")
 
 
@@ -255,7 +259,24 @@ def print_row(row: dict) -> None:
     )
 
 
-def markdown(rows: list[dict]) -> str:
+def page_key(row: dict) -> tuple:
+    """A page's identity across runs (a search's term depends on the data)."""
+    page = "changelist ?q=…" if row["page"].startswith("changelist ?q=") else row["page"]
+    return row["user"], row["model"], page
+
+
+def markdown(rows: list[dict], before: list[dict] | None = None) -> str:
+    """The table of pages; with ``before``, each figure as before → after."""
+    earlier = {page_key(r): r for r in before or [] if r.get("status")}
+
+    def cell(row, name, digits=0):
+        now = f"{row[name]:.{digits}f}" if digits or name != "queries" else str(row[name])
+        old = earlier.get(page_key(row))
+        if old is None:
+            return now
+        was = f"{old[name]:.{digits}f}" if digits or name != "queries" else str(old[name])
+        return f"{was} → {now}"
+
     lines = ["| page | user | status | ms | KiB | queries | |", "|---|---|---:|---:|---:|---:|---|"]
     for r in rows:
         if not r.get("status"):
@@ -263,8 +284,8 @@ def markdown(rows: list[dict]) -> str:
             continue
         flag = "**over**" if r["ms"] > LIMIT_MS or r["kib"] > LIMIT_KIB else ""
         lines.append(
-            f"| {r['model']} {r['page']} | {r['user']} | {r['status']} | {r['ms']:.0f} | {r['kib']:.0f} | "
-            f"{r['queries']} | {flag} |"
+            f"| {r['model']} {r['page']} | {r['user']} | {r['status']} | {cell(r, 'ms')} | {cell(r, 'kib')} | "
+            f"{cell(r, 'queries')} | {flag} |"
         )
     return "\n".join(lines)
 
