@@ -3,12 +3,12 @@
 An active user manages the events they own or organize; an active superuser manages every event; nobody else
 manages anything. Every question about it has one function here, asked with ``who``:
 
-- a **request** (API views, serializers, filters): the answer is computed once per request, as a set of event
-  ids cached on it, and then shared by the querysets, permission checks and serializers of that request (one
-  query per request, the API's query budgets count on it; ``manages_row`` even folds it into the look-up of a
-  parent row);
-- a **user** (the admin, forms, rules, commands): each question is a query of its own, scoping by a subquery,
-  so the admin's querysets stay deletable and no list of ids travels with every query.
+- a **request** (API views, serializers, filters, and the admin's pages): the answer is computed once per
+  request, as a set of event ids cached on it, and then shared by the querysets, permission checks and
+  serializers of that request (one query per request, the API's and the admin's query budgets count on it;
+  ``manages_row`` even folds it into the look-up of a parent row). Scoping is then a plain ``IN`` list, which
+  leaves a queryset deletable as well;
+- a **user** (forms, rules, commands): each question is a query of its own, scoping by a subquery.
 
 The admin's ModelAdmin mixins that apply this to every page live in ``eventsite.admin_site``.
 """
