@@ -9,15 +9,19 @@ from urllib.parse import urlencode
 from django import forms
 from django.contrib import admin
 from django.contrib.admin.widgets import AutocompleteSelectMultiple
-from django.db.models import Count
+from django.db.models import Count, IntegerField, OuterRef, Subquery
+from django.db.models.functions import Coalesce
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
 
 from eventsite.access import scope_to_managed
 from eventsite.admin_site import (
+    INLINE_ROWS,
     EventPageInline,
     EventScopedAdmin,
     EventScopedInline,
+    FirstRowsFormSet,
     ManagedRelatedFilter,
     show_on_event_page,
 )
@@ -112,8 +116,9 @@ class AttachedTicketForm(forms.ModelForm):
         fields = ()
 
 
-class AttachedTicketFormSet(forms.BaseInlineFormSet):
-    """Lists a code's tickets; a ticked “Detach” detaches (never deletes) and nothing else is written."""
+class AttachedTicketFormSet(FirstRowsFormSet):
+    """Lists a code's first tickets (the page links to all of them); a ticked “Detach” detaches (never deletes) and
+    nothing else is written."""
 
     def to_detach(self) -> list[Ticket]:
         return [f.instance for f in self.forms if f.cleaned_data.get("detach")]
@@ -135,7 +140,7 @@ class AttachedTicketInline(EventScopedInline, admin.TabularInline):
     can_delete = False
     show_change_link = True
     verbose_name = "attached ticket"
-    verbose_name_plural = "attached tickets"
+    verbose_name_plural = f"attached tickets (the first {INLINE_ROWS})"
 
     def has_add_permission(self, request, obj=None):
         return False  # tickets are attached with the autocomplete above, never created here
@@ -158,6 +163,12 @@ def sales_window(ticket: Ticket) -> str:
     return f"{moment(ticket.sales_starts_at)} – {moment(ticket.sales_ends_at)}"
 
 
+def is_autocomplete(request) -> bool:
+    """Whether the request is the admin's autocomplete view (its search, not a changelist)."""
+    match = getattr(request, "resolver_match", None)
+    return match is not None and match.url_name == "autocomplete"
+
+
 class StateFilter(admin.SimpleListFilter):
     title = "state"
     parameter_name = "state"
@@ -175,6 +186,7 @@ class StateFilter(admin.SimpleListFilter):
 class EventDiscountCodeInline(EventPageInline):
     model = DiscountCode
     fields = ("code", "used_for", "type", "value", "is_active", "valid_from", "valid_till")
+    verbose_name_plural = f"discount codes (the first {INLINE_ROWS})"
 
 
 @admin.register(DiscountCode)
@@ -191,7 +203,8 @@ class DiscountCodeAdmin(HistoryButtonMixin, CampaignAdminMixin, EventScopedAdmin
     list_filter = (("event", ManagedRelatedFilter), StateFilter, "used_for", "type", "is_active")
     list_select_related = ("event",)
     search_fields = ("code_key__contains", "code")
-    readonly_fields = ("marketer", "created_at", "uses")
+    readonly_fields = ("marketer", "created_at", "uses", "attached_list")
+    autocomplete_fields = ("event",)
     fieldsets = (
         (None, {"fields": ("event", "code", "used_for", "is_active")}),
         ("Discount", {"fields": ("type", "value", "discount_url")}),
@@ -210,16 +223,27 @@ class DiscountCodeAdmin(HistoryButtonMixin, CampaignAdminMixin, EventScopedAdmin
         ),
         ("History", {"fields": ("marketer", "created_at")}),
         # Last, so the attach field sits right above the inline of attached tickets.
-        ("Tickets", {"fields": ("attach",)}),
+        ("Tickets", {"fields": ("attach", "attached_list")}),
     )
 
     def get_search_results(self, request, queryset, search_term):
-        """Search by key (``text.key``), so any letter case or compatibility form of a code finds it."""
-        return super().get_search_results(request, queryset, text.key(search_term))
+        """Search by key (``text.key``), so any letter case or compatibility form of a code finds it. A ticket's
+        code is chosen among ticket codes (what the ticket form accepts)."""
+        queryset, distinct = super().get_search_results(request, queryset, text.key(search_term))
+        if is_autocomplete(request) and request.GET.get("model_name") == "ticket":
+            queryset = queryset.filter(used_for=UsedFor.TICKET)
+        return queryset, distinct
 
     def get_queryset(self, request):
         # Meta.ordering does not apply to an aggregate query; keep pages (and autocomplete pages) stable.
-        return super().get_queryset(request).annotate(ticket_total=Count("tickets")).order_by("event_id", "pk")
+        queryset = super().get_queryset(request)
+        if is_autocomplete(request):  # names only: no count of every code's tickets
+            return queryset.order_by("event_id", "pk")
+        # A count per listed code (a subquery PostgreSQL runs for the page's rows only), not a GROUP BY joining
+        # every code to every ticket before the page is cut (0.9 s on the large benchmark).
+        tickets = Ticket.objects.filter(discount_code=OuterRef("pk")).order_by().values("discount_code")
+        total = Subquery(tickets.annotate(n=Count("pk")).values("n"), output_field=IntegerField())
+        return queryset.annotate(ticket_total=Coalesce(total, 0)).order_by("event_id", "pk")
 
     def get_form(self, request, obj=None, change=False, **kwargs):
         form = super().get_form(request, obj, change=change, **kwargs)
@@ -244,6 +268,15 @@ class DiscountCodeAdmin(HistoryButtonMixin, CampaignAdminMixin, EventScopedAdmin
         if obj is None or obj.used_for == UsedFor.EVENT:
             return []
         return super().get_inlines(request, obj)
+
+    @admin.display(description="attached tickets")
+    def attached_list(self, obj: DiscountCode | None) -> str:
+        """How many tickets the code has, and a link to all of them (its inline lists the first INLINE_ROWS)."""
+        if obj is None or obj.pk is None:
+            return "–"
+        total = obj.tickets.count()
+        url = reverse(f"{self.admin_site.name}:tickets_ticket_changelist")
+        return format_html('{} · <a href="{}?has_code={}">list them all</a>', total, url, obj.pk)
 
     @admin.display(description="discount")
     def discount(self, obj: DiscountCode) -> str:

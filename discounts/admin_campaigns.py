@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
+from django.contrib.admin.widgets import AutocompleteSelect
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
@@ -138,11 +139,21 @@ class EventChoice(forms.ModelChoiceField):
         return f"{event.name} ({event.identifier})"
 
 
+def event_search_widget() -> AutocompleteSelect:
+    """The event, searched as one types (the admin's autocomplete of a code's event, scoped to the user's events),
+    instead of a <select> of every event: a superuser's 1,000 events made these pages 70 KiB."""
+    return AutocompleteSelect(DiscountCode._meta.get_field("event"), admin.site)
+
+
 FILE_TOO_LARGE = "The file has {size:,} bytes; at most {max:,} bytes are imported at once."
 
 
 class CodeImportForm(ImportForm):
-    event = EventChoice(queryset=Event.objects.none(), help_text="The codes are created or updated in this event.")
+    event = EventChoice(
+        queryset=Event.objects.none(),
+        help_text="The codes are created or updated in this event.",
+        widget=event_search_widget(),
+    )
 
     def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -197,10 +208,10 @@ class CampaignImportExportMixin(ImportExportMixin):
     skip_admin_log = True  # the rows are written in bulk by imports.import_codes, not one by one
 
     def has_import_permission(self, request):
-        return manages_any_event(request.user)
+        return manages_any_event(request)
 
     def has_export_permission(self, request):
-        return manages_any_event(request.user)
+        return manages_any_event(request)
 
     def get_import_form_kwargs(self, request):
         return super().get_import_form_kwargs(request) | {"user": request.user}
@@ -274,7 +285,7 @@ class CampaignImportExportMixin(ImportExportMixin):
 
 
 class GenerateCodesForm(forms.Form):
-    event = EventChoice(queryset=Event.objects.none())
+    event = EventChoice(queryset=Event.objects.none(), widget=event_search_widget())
     count = forms.IntegerField(min_value=1, max_value=generation.MAX_GENERATED, initial=100)
     prefix = forms.CharField(required=False, strip=False)  # bounded by the generation's rules, with their messages
     length = forms.IntegerField(initial=generation.DEFAULT_LENGTH, help_text="Characters after the prefix.")

@@ -15,7 +15,7 @@ from django.db.models import QuerySet
 from django.template.response import TemplateResponse
 
 from eventsite.access import scope_to_managed
-from eventsite.admin_site import ManagedRelatedFilter
+from eventsite.admin_site import FILTER_CHOICES, ManagedRelatedFilter
 from eventsite.errors import RuleError
 from tickets.admin import TicketAdmin, TicketForm
 from tickets.models import Ticket
@@ -57,17 +57,23 @@ class AttachToCodeForm(forms.Form):
 
 
 class DiscountCodeFilter(admin.SimpleListFilter):
-    """Has a discount code: yes / no / which one (only codes of the user's events are offered)."""
+    """Has a discount code: yes / no / which one (only codes of the user's events are offered).
+
+    It names at most ``FILTER_CHOICES`` codes (and always the chosen one): a superuser's 10,000 codes would make
+    the page megabytes. A code's own page links to its tickets here (``?has_code=<id>``).
+    """
 
     title = "discount code"
     parameter_name = "has_code"
 
     def lookups(self, request, model_admin):
-        codes = scope_to_managed(DiscountCode.objects.filter(used_for=UsedFor.TICKET), request.user).select_related(
-            "event"
-        )
+        codes = scope_to_managed(DiscountCode.objects.filter(used_for=UsedFor.TICKET), request).select_related("event")
+        first = list(codes.order_by("event_id", "pk")[: FILTER_CHOICES + 1])
+        if len(first) > FILTER_CHOICES:
+            value = self.value() or ""
+            first = list(codes.filter(pk=int(value))) if value.isdigit() else []
         return [("yes", "Has a code"), ("no", "No code")] + [
-            (str(code.pk), f"{code.code} ({code.event})") for code in codes
+            (str(code.pk), f"{code.code} ({code.event})") for code in first
         ]
 
     def queryset(self, request, queryset):
@@ -93,6 +99,8 @@ def is_attach_autocomplete(request) -> bool:
 
 class TicketCodesAdmin(TicketAdmin):
     form = TicketCodeForm
+    # Searched as one types, rather than a <select> of every event and every ticket code.
+    autocomplete_fields = ("event", "discount_code")
     list_filter = (("event", ManagedRelatedFilter), "type", DiscountCodeFilter, "is_hidden")
     actions = ["attach_to_code", "detach_from_code"]
 
@@ -104,7 +112,7 @@ class TicketCodesAdmin(TicketAdmin):
         code = None
         code_id = request.GET.get(CODE_PARAMETER, "")
         if code_id:
-            codes = scope_to_managed(DiscountCode.objects.all(), request.user)
+            codes = scope_to_managed(DiscountCode.objects.all(), request)
             code = codes.filter(pk=int(code_id)).first() if code_id.isdigit() else None
             if code is None:
                 return queryset.none(), False

@@ -3,12 +3,12 @@
 An active user manages the events they own or organize; an active superuser manages every event; nobody else
 manages anything. Every question about it has one function here, asked with ``who``:
 
-- a **request** (API views, serializers, filters): the answer is computed once per request, as a set of event
-  ids cached on it, and then shared by the querysets, permission checks and serializers of that request (one
-  query per request, the API's query budgets count on it; ``manages_row`` even folds it into the look-up of a
-  parent row);
-- a **user** (the admin, forms, rules, commands): each question is a query of its own, scoping by a subquery,
-  so the admin's querysets stay deletable and no list of ids travels with every query.
+- a **request** (API views, serializers, filters, and the admin's pages): the answer is computed once per
+  request, as a set of event ids cached on it, and then shared by the querysets, permission checks and
+  serializers of that request (one query per request, the API's and the admin's query budgets count on it;
+  ``manages_row`` even folds it into the look-up of a parent row). Scoping is then a plain ``IN`` list, which
+  leaves a queryset deletable as well;
+- a **user** (forms, rules, commands): each question is a query of its own, scoping by a subquery.
 
 The admin's ModelAdmin mixins that apply this to every page live in ``eventsite.admin_site``.
 """
@@ -35,6 +35,8 @@ ALL_EVENTS = AllEvents()
 #: The request attribute that keeps the answer for the rest of the request (as Django's middleware keep
 #: ``request.user``): named for this project, so it cannot clash with a name of Django or DRF.
 MANAGED_EVENTS_ATTRIBUTE = "eventsite_managed_event_ids"
+#: Whether a superuser's request has any event to manage (``manages_any_event``), kept likewise.
+ANY_EVENT_ATTRIBUTE = "eventsite_manages_any_event"
 
 
 def is_superuser(user) -> bool:
@@ -99,7 +101,14 @@ def manages_any_event(who) -> bool:
     """Whether ``who`` (a request or a user) manages at least one event."""
     if _is_request(who):
         ids = managed_event_ids(who)
-        return managed_events(who.user).exists() if ids is ALL_EVENTS else bool(ids)
+        if ids is not ALL_EVENTS:
+            return bool(ids)
+        # A superuser manages any event when there is one: asked once per request, as the ids are.
+        cached = getattr(who, ANY_EVENT_ATTRIBUTE, None)
+        if cached is None:
+            cached = managed_events(who.user).exists()
+            setattr(who, ANY_EVENT_ATTRIBUTE, cached)
+        return cached
     return managed_events(who).exists()
 
 

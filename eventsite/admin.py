@@ -12,6 +12,9 @@ from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import UserChangeForm, UserCreationForm
 from django.forms.models import BaseInlineFormSet
+from django.urls import reverse
+from django.utils.html import format_html_join
+from django.utils.safestring import mark_safe
 
 from . import rules
 from .access import is_superuser
@@ -158,7 +161,7 @@ class EventAdmin(EventScopedAdmin):
     search_fields = ("name", "identifier")
     list_filter = ("payment_currency",)
     list_select_related = ("owner",)
-    readonly_fields = ("identifier", "created_at", "owner", "organizer_list")
+    readonly_fields = ("identifier", "created_at", "owner", "organizer_list", "held")
 
     def get_inlines(self, request, obj):
         """The lists the apps put on the event page (``admin_site.show_on_event_page``), then its invitations
@@ -169,7 +172,7 @@ class EventAdmin(EventScopedAdmin):
         fields = ["name", "description", "starts_at", "ends_at", "timezone", "payment_currency"]
         if obj is None:
             return fields
-        fields += ["identifier", "created_at", "owner", "organizer_list"]
+        fields += ["identifier", "created_at", "owner", "organizer_list", "held"]
         if rules.may_invite(request.user, obj) and obj.organizers.exists():
             fields.append("remove_organizers")
         return fields
@@ -178,6 +181,18 @@ class EventAdmin(EventScopedAdmin):
     def organizer_list(self, obj: Event) -> str:
         # Shown only to those who run this event: an organizer sees the e-mails of the events they share.
         return ", ".join(obj.organizers.order_by("email").values_list("email", flat=True)) or "none"
+
+    @admin.display(description="all of them")
+    def held(self, obj: Event) -> str:
+        """How many rows of each list on the page the event has, and a link to all of them (each list shows its
+        first ``admin_site.INLINE_ROWS``); the lists are the apps' (``EVENT_PAGE_INLINES``)."""
+        lines = []
+        for inline in EVENT_PAGE_INLINES:
+            opts = inline.model._meta
+            total = inline.model._default_manager.filter(event=obj).count()
+            url = reverse(f"{self.admin_site.name}:{opts.app_label}_{opts.model_name}_changelist")
+            lines.append((total, opts.verbose_name_plural, url, obj.pk))
+        return format_html_join(mark_safe("<br>"), '{} {} · <a href="{}?event__id__exact={}">list them all</a>', lines)
 
     def has_delete_permission(self, request, obj=None):
         """Deleting an event deletes its tickets and codes (the confirmation lists them): its owner's call."""

@@ -16,7 +16,9 @@ from django.db.models import OuterRef, Subquery
 from django.urls import reverse
 from django.utils.html import format_html
 
-from eventsite.access import is_superuser, managed_events, manages_any_event
+from eventsite.access import is_superuser, managed_event_ids, manages, manages_any_event, scope_to_managed
+from eventsite.admin_paging import EstimatedCountPaginator
+from eventsite.admin_site import FILTER_CHOICES
 from eventsite.models import Event
 
 from .models import Entry, ObjectType
@@ -26,12 +28,19 @@ OBJECT_PARAMETER = "object"
 
 
 class EventFilter(admin.SimpleListFilter):
+    """The user's events, at most ``FILTER_CHOICES`` of them (and always the chosen one): an event's entries are
+    otherwise reached from its codes' and tickets' "History" buttons, or by searching."""
+
     title = "event"
     parameter_name = "event"
 
     def lookups(self, request, model_admin):
-        events = Event.objects.all() if is_superuser(request.user) else managed_events(request.user)
-        return [(str(pk), name) for pk, name in events.order_by("name", "pk").values_list("pk", "name")]
+        events = scope_to_managed(Event.objects.all(), request).order_by("name", "pk")
+        first = list(events.values_list("pk", "name")[: FILTER_CHOICES + 1])
+        if len(first) > FILTER_CHOICES:
+            value = self.value() or ""
+            first = list(events.filter(pk=int(value)).values_list("pk", "name")) if value.isdigit() else []
+        return [(str(pk), name) for pk, name in first]
 
     def queryset(self, request, queryset):
         value = self.value()
@@ -112,6 +121,8 @@ class EntryAdmin(admin.ModelAdmin):
     search_fields = ("object_label", "actor_label")
     date_hierarchy = None
     list_per_page = 50
+    paginator = EstimatedCountPaginator
+    show_full_result_count = False
     fields = ("at", "event_name", "object", "action", "door", "actor_label", "what_changed", "changes_json")
     readonly_fields = fields
 
@@ -123,17 +134,18 @@ class EntryAdmin(admin.ModelAdmin):
         )
         if is_superuser(request.user):
             return queryset
-        return queryset.filter(event_id__in=managed_events(request.user).values("pk"))
+        return queryset.filter(event_id__in=list(managed_event_ids(request)))
 
     def has_module_permission(self, request):
-        return is_superuser(request.user) or manages_any_event(request.user)
+        return is_superuser(request.user) or manages_any_event(request)
 
     def has_view_permission(self, request, obj=None):
+        # Asked of the request: its managed events are looked up once, whatever the page asks.
         if is_superuser(request.user):
             return True
         if obj is None:
-            return manages_any_event(request.user)
-        return obj.event_id is not None and managed_events(request.user).filter(pk=obj.event_id).exists()
+            return manages_any_event(request)
+        return obj.event_id is not None and manages(request, obj.event_id)
 
     def has_add_permission(self, request):
         return False

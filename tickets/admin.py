@@ -10,7 +10,15 @@ from django.contrib import admin
 from django.urls import reverse
 from django.utils.html import format_html
 
-from eventsite.admin_site import EventPageInline, EventScopedAdmin, ManagedRelatedFilter, show_on_event_page
+from eventsite.admin_site import (
+    INLINE_ROWS,
+    EventPageInline,
+    EventScopedAdmin,
+    ManagedRelatedFilter,
+    PrefetchedChangeList,
+    SubquerySearch,
+    show_on_event_page,
+)
 from eventsite.errors import RuleError
 from history.admin import HistoryButtonMixin
 from history.models import ObjectType
@@ -39,15 +47,23 @@ class TicketForm(forms.ModelForm):
 class EventTicketInline(EventPageInline):
     model = Ticket
     fields = ("name", "type", "price", "quantity", "discount_code", "is_hidden")
+    verbose_name_plural = f"tickets (the first {INLINE_ROWS})"
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("discount_code")
 
 
 @admin.register(Ticket)
-class TicketAdmin(HistoryButtonMixin, EventScopedAdmin):
+class TicketAdmin(HistoryButtonMixin, SubquerySearch, EventScopedAdmin):
     history_object_type = ObjectType.TICKET
     form = TicketForm
     list_display = ("name", "event", "type", "price", "quantity", "code_link", "sales_starts_at", "sales_ends_at")
     list_filter = (("event", ManagedRelatedFilter), "type", "is_hidden")
-    list_select_related = ("event", "discount_code")
+    list_select_related = ("event", "discount_code")  # prefetched (PrefetchedChangeList), not joined
+
+    def get_changelist(self, request, **kwargs):
+        return PrefetchedChangeList
+
     search_fields = ("name", "event__name")
     readonly_fields = ("sold_count", "created_at")
 

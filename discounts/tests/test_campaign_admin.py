@@ -61,9 +61,17 @@ def test_the_codes_list_offers_generate_import_and_export(organizer_client):
         assert f'href="{url}' in page or f"href='{url}" in page
 
 
+def offered_events(client) -> str:
+    """What the event field's search (the admin's autocomplete of a code's event) offers the user."""
+    query = {"app_label": "discounts", "model_name": "discountcode", "field_name": "event", "term": ""}
+    return client.get(reverse("admin:autocomplete"), query).content.decode()
+
+
 def test_an_organizer_generates_codes_in_the_admin(organizer_client, event, other_event):
     page = organizer_client.get(GENERATE).content.decode()
-    assert "PyCon Test" in page and "Other Conference" not in page
+    assert "Other Conference" not in page and 'data-model-name="discountcode"' in page  # searched, not listed
+    offered = offered_events(organizer_client)
+    assert "PyCon Test" in offered and "Other Conference" not in offered
     response = organizer_client.post(GENERATE, generation_form(event))
     assert response.status_code == 302
     assert DiscountCode.objects.filter(event=event, code__startswith="ADM-", tickets_number=1).count() == 50
@@ -134,7 +142,9 @@ def test_bad_rows_are_shown_by_line_and_cannot_be_confirmed(organizer_client, ev
 
 def test_an_import_is_scoped_to_the_organizers_events(organizer_client, event, other_event):
     page = organizer_client.get(IMPORT).content.decode()
-    assert "PyCon Test" in page and "Other Conference" not in page
+    assert "Other Conference" not in page and 'data-model-name="discountcode"' in page  # searched, not listed
+    offered = offered_events(organizer_client)
+    assert "PyCon Test" in offered and "Other Conference" not in offered
     response = upload(organizer_client, other_event, ",".join(csv_format.COLUMNS) + "\nX,amount,1,event\n")
     assert "Select a valid choice" in response.content.decode()
     assert not DiscountCode.objects.exists()

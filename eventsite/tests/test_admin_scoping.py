@@ -181,12 +181,21 @@ def test_actions_ignore_another_events_rows(client, world, changelist, model, ac
 
 
 def test_the_add_forms_offer_only_the_organizers_events_and_codes(client, world):
+    """The add forms search their event and code as one types (autocomplete): the page lists no event, and the
+    search answers only the organizer's own."""
     user, _ = world["alpha"]
     client.force_login(user)
     for name in ("admin:tickets_ticket_add", "admin:discounts_discountcode_add"):
-        page = client.get(reverse(name)).content.decode()
-        assert "Alphaville Conf" in page
         assert_clean(client.get(reverse(name)), BRAVO_MARKS, name)
+    for app_label, model_name, field_name, mark in (
+        ("tickets", "ticket", "event", "Alphaville Conf"),
+        ("tickets", "ticket", "discount_code", "ALPHATIX"),
+        ("discounts", "discountcode", "event", "Alphaville Conf"),
+    ):
+        query = {"app_label": app_label, "model_name": model_name, "field_name": field_name, "term": ""}
+        response = client.get(reverse("admin:autocomplete"), query)
+        assert mark in response.content.decode()
+        assert_clean(response, BRAVO_MARKS, f"autocomplete of {model_name}.{field_name}")
 
 
 def test_posting_another_events_id_into_a_form_is_refused(client, world):
