@@ -7,10 +7,11 @@ For each scale: re-create and seed ``eventsite_bench`` (``bench/seed.py``), star
 (``bench/wrk.lua``) for ``--duration`` seconds per endpoint, ``--runs`` times, the endpoints interleaved. Each
 load is bounded in time and in count (``--max-requests``) and only ever targets 127.0.0.1.
 
-Every scale is seeded (databases ``<database-url>_small``, ``_large``, ``_xlarge``) and served at once (ports
-``--port`` and the next), and measured in turn endpoint by endpoint; the tenfold ``xlarge`` (a million tickets)
-only for the entries marked ``xlarge``. Figures are medians over the runs; each ratio is the median of per-run
-ratios of figures measured one right after the other (ours ÷ limit: req/s; large ÷ small, xlarge ÷ small: p99).
+Every scale is seeded (databases ``<database-url>_small``, ``_large``, ``_xlarge``) and served at once (on free
+ports, or ``--port`` and the next), and measured in turn endpoint by endpoint; the tenfold ``xlarge`` (a million
+tickets) only for the entries marked ``xlarge``. Figures are medians over the runs; each ratio is the median of
+per-run ratios of figures measured one right after the other (ours ÷ limit: req/s; large ÷ small, xlarge ÷ small:
+p99).
 Writes ``<out>/<label>.json`` and ``<out>/<label>.md``; raw wrk output goes to ``<out>/raw/``.
 """
 
@@ -21,6 +22,7 @@ import platform
 import secrets
 import shutil
 import signal
+import socket
 import statistics
 import subprocess
 import sys
@@ -250,6 +252,14 @@ def load(ctx: dict, endpoint: dict, args, run: int, failures: list) -> None:
     )
 
 
+def free_port() -> int:
+    """A port of 127.0.0.1 nobody listens on now (so that a benchmark running beside another, or beside a
+    development server, does not fail to start)."""
+    with socket.socket() as probe:
+        probe.bind((HOST, 0))
+        return probe.getsockname()[1]
+
+
 def bench(scales: list[str], args, env: dict) -> tuple[dict, list]:
     """Both scales are served at once and measured in turn, endpoint by endpoint, so that a slower minute of
     the machine weighs on both sides of every ratio alike."""
@@ -258,7 +268,7 @@ def bench(scales: list[str], args, env: dict) -> tuple[dict, list]:
     try:
         for i, scale in enumerate(scales):
             print(f"== {scale}", flush=True)
-            contexts.append(prepare_scale(scale, args, env, args.port + i))
+            contexts.append(prepare_scale(scale, args, env, args.port + i if args.port else free_port()))
         active = {ctx["scale"]: check_endpoints(ctx, failures) for ctx in contexts}
         for ctx in contexts:  # warm-up: every worker imports and connects before the measured runs
             for endpoint in active[ctx["scale"]]:
@@ -420,7 +430,7 @@ def main() -> None:
     parser.add_argument("--duration", type=float, default=10, help="seconds of load per endpoint and run")
     parser.add_argument("--connections", type=int, default=4)
     parser.add_argument("--max-requests", type=int, default=200_000, help="bound on requests per load")
-    parser.add_argument("--port", type=int, default=8099)
+    parser.add_argument("--port", type=int, default=0, help="the first scale's port (default: free ports)")
     parser.add_argument("--gunicorn-args", default="", help="extra gunicorn arguments (experiments)")
     parser.add_argument("--label", default="latest")
     parser.add_argument("--out", default=str(ROOT / "bench" / "results"))
