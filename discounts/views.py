@@ -37,6 +37,8 @@ class DiscountCodeViewSet(ResourceViewSet):
     ordering_fields = ("code", "created_at", "valid_from", "valid_till", "value", "used_count")
     ordering = ("id",)
     select_for_includes = {"event": ["event"]}
+    read_rows = True
+    rows_related = {"tickets": Ticket.objects.order_by("pk")}  # as ``get_queryset`` prefetches them
 
     def get_queryset(self):
         queryset = super().get_queryset()
