@@ -12,12 +12,14 @@ from rest_framework.generics import GenericAPIView
 from rest_framework.response import Response
 from rest_framework_json_api.utils import get_included_resources
 
-from eventsite.access import manages, scope_to_managed
+from eventsite.access import ALL_EVENTS, managed_event_ids, manages, scope_to_managed
+from eventsite.api.pagination import TOTAL, PreparedValuesRows, with_total
 from eventsite.api.permissions import ManagersOnly
 from eventsite.api.throttling import CODE_LOOKUP_SCOPE, GuardedScopedRateThrottle
 from eventsite.api.views import RelationshipView, ResourceViewSet, StrictQueryMixin
 from eventsite.errors import Kind, Problem, RuleError, raise_if
 from eventsite.models import Event, User
+from eventsite.prepared import PreparedQuery
 from eventsite.serializers import EventSerializer
 from tickets.models import Ticket
 
@@ -27,6 +29,21 @@ from .models import DiscountCode
 from .serializers import DiscountCodeSerializer, PublicDiscountCodeSerializer
 
 CODE_NOT_FOUND = "There is no such discount code for this event."
+
+
+#: Query parameters a list of codes may have for its page to be the prepared one (``DiscountCodeViewSet.list``).
+PLAIN_LISTING = frozenset({"include", "page[size]", "page[number]"})
+
+
+def _codes_page(bottom: int, top: int, *columns: str, managed: list[int] | None = None):
+    """A page of ``/v1/discount-codes`` as ``.values()`` rows with its total: what the general path reads (the
+    requester's codes, ``scope_to_managed``; the default order), for a requester managing ``managed`` (None: a
+    superuser)."""
+    codes = DiscountCode.objects.all() if managed is None else DiscountCode.objects.filter(event__in=managed)
+    return with_total(codes.order_by(*DiscountCodeViewSet.ordering)).values(*columns, TOTAL)[bottom:top]
+
+
+CODES_PAGE = PreparedQuery(_codes_page)
 
 
 class DiscountCodeViewSet(ResourceViewSet):
@@ -39,6 +56,20 @@ class DiscountCodeViewSet(ResourceViewSet):
     select_for_includes = {"event": ["event"]}
     read_rows = True
     rows_related = {"tickets": Ticket.objects.order_by("pk")}  # as ``get_queryset`` prefetches them
+
+    def list(self, request, *args, **kwargs):
+        """The requester's codes listed plainly (no ``sort``, ``filter``; not nested) are read by a prepared query
+        (``eventsite.prepared``) of the general path's rows, as ``.values()`` rows for the document builder."""
+        builder = self.rows_builder()
+        if (
+            builder is None
+            or not request.query_params.keys() <= PLAIN_LISTING
+            or {"event_pk", "user_pk"} & kwargs.keys()
+        ):
+            return super().list(request, *args, **kwargs)
+        managed = managed_event_ids(request)
+        values = {} if managed is ALL_EVENTS else {"managed": sorted(managed)}
+        return builder.list_response(self, PreparedValuesRows(CODES_PAGE, builder.columns, **values))
 
     def get_queryset(self):
         queryset = super().get_queryset()

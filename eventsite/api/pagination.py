@@ -74,6 +74,19 @@ class ValuesRows(PageRows):
         return row[TOTAL]
 
 
+class PreparedValuesRows(ValuesRows):
+    """The page as ``.values()`` rows of a prepared query: ``query`` builds
+    ``with_total(...).values(*columns, TOTAL)[bottom:top]`` from ``(bottom, top, *columns, **values)``."""
+
+    def __init__(self, query: PreparedQuery, columns, **values):
+        self.query = query
+        self.columns = tuple(columns)
+        self.values = values
+
+    def rows(self, bottom: int, top: int) -> list:
+        return self.query.values(parts=(bottom, top, *self.columns), **self.values)
+
+
 class CountingPaginator(Paginator):
     """Django's paginator, reading the total from the page query itself instead of a separate ``COUNT``.
 

@@ -46,6 +46,7 @@ from rest_framework_json_api.utils import (
 )
 
 from eventsite.access import managed_event_ids
+from eventsite.prepared import PreparedQuery
 
 from .pagination import ValuesRows
 from .renderers import Document, JSONAPIRenderer, member_name
@@ -101,6 +102,8 @@ class _Shape:
 
 
 _SHAPES: dict[tuple, "_Shape | None"] = {}
+#: The prepared queries of related rows: per related model and foreign key, and the view's queryset for them.
+_RELATED: dict[tuple, PreparedQuery] = {}
 
 
 def shape_of(serializer_class) -> _Shape | None:
@@ -181,8 +184,9 @@ def _make_shape(serializer_class) -> _Shape | None:
 class Builder:
     """One response's documents of ``serializer_class``: what the request includes, and how to read it."""
 
-    def __init__(self, request, shape: _Shape, includes: list[str], related: dict[str, QuerySet]):
+    def __init__(self, request, shape: _Shape, includes: list[str], related: dict[str, QuerySet], view_class=None):
         self.request = request
+        self.view_class = view_class
         self.shape = shape
         self.includes = includes
         self.related = related
@@ -216,19 +220,32 @@ class Builder:
                 return None  # a nested path (``tickets.event``), or a name the validation let through
             if shape_of(included_serializers[name]) is None:
                 return None
-        return cls(request, shape, includes, related or {})
+        return cls(request, shape, includes, related or {}, type(view))
 
     # -- reading ---------------------------------------------------------------------------------------------
 
-    def _linked_ids(self, shape: _Shape, name: str, model, fk: str, pks: list) -> dict:
-        """``{parent pk: [ids]}`` of a to-many relationship, in the view's order for it (``related``)."""
+    def _related_rows(self, name: str, model, fk: str, columns: tuple, pks: list) -> list[dict]:
+        """``columns`` of the rows related to ``pks`` through ``fk``, in the view's order for relationship
+        ``name`` (``related``; else the related model's default order, as a prefetch without a queryset)."""
+        if not pks:
+            return []
         queryset = self.related.get(name)
-        if queryset is None:
-            queryset = model._default_manager.all()
-        linked: dict = {pk: [] for pk in pks}
-        if pks:
-            for parent, pk in queryset.filter(**{f"{fk}__in": pks}).values_list(fk, "pk"):
-                linked[parent].append(pk)
+        key = (model, fk, None if queryset is None else (self.view_class, name))
+        query = _RELATED.get(key)
+        if query is None:
+            if queryset is None:
+                queryset = model._default_manager.all()
+            query = _RELATED[key] = PreparedQuery(
+                lambda *columns, pks: queryset.filter(**{f"{fk}__in": pks}).values(*columns)
+            )
+        return query.values(parts=columns, pks=pks)
+
+    def _linked_ids(self, shape: _Shape, name: str, model, fk: str, pks: list) -> dict:
+        """``{parent pk: [ids]}`` of a to-many relationship."""
+        pk = model._meta.pk.attname
+        linked: dict = {parent: [] for parent in pks}
+        for row in self._related_rows(name, model, fk, (fk, pk), pks):
+            linked[row[fk]].append(row[pk])
         return linked
 
     def _manages(self, event_id) -> bool:
@@ -284,11 +301,7 @@ class Builder:
 
     def _included_many(self, name: str, model, fk: str, pks: list) -> tuple[dict, list]:
         included = self.included_shapes[name]
-        queryset = self.related.get(name)
-        if queryset is None:
-            queryset = model._default_manager.all()
-        columns = list(dict.fromkeys([*included.columns, fk]))
-        rows = list(queryset.filter(**{f"{fk}__in": pks}).values(*columns)) if pks else []
+        rows = self._related_rows(name, model, fk, tuple(dict.fromkeys([*included.columns, fk])), pks)
         linked: dict = {pk: [] for pk in pks}
         for row in rows:
             linked[row[fk]].append(row[included.pk])
@@ -320,10 +333,11 @@ class Builder:
 
     # -- responses -------------------------------------------------------------------------------------------
 
-    def list_response(self, view, queryset: QuerySet) -> Response:
-        """The paginated list of ``queryset`` (scoped, filtered and ordered by the view), as the general path
-        writes it: the paginator's links and meta, the resources, the included ones."""
-        rows = view.paginate_queryset(ValuesRows(queryset, self.columns))
+    def list_response(self, view, page: ValuesRows) -> Response:
+        """The paginated list of ``page``'s rows (scoped, filtered and ordered by the view: a ``ValuesRows`` of the
+        queryset, or a prepared query of the same rows), as the general path writes it: the paginator's links and
+        meta, the resources, the included ones."""
+        rows = view.paginate_queryset(page)
         if rows is None:
             raise ValueError("The document builder pages lists; this view has no paginator.")
         data, included = self.document(rows)

@@ -8,7 +8,7 @@ from rest_framework.response import Response
 from rest_framework_json_api import views as jsonapi_views
 from rest_framework_json_api.utils import get_included_resources, undo_format_field_name
 
-from .pagination import countable
+from .pagination import ValuesRows, countable
 from .query import validate_fields, validate_include, validate_query_parameters
 from .relations import fetch_linked, parse_identifier
 from .rows import Builder
@@ -83,7 +83,7 @@ class ResourceViewSet(
         if builder is not None:
             queryset = self.filter_queryset(self.base_queryset())  # the general path's rows, without preloading
             if countable(queryset):
-                return builder.list_response(self, queryset)
+                return builder.list_response(self, ValuesRows(queryset, builder.columns))
         return super().list(request, *args, **kwargs)
 
     def retrieve(self, request, *args, **kwargs):
