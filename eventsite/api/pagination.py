@@ -153,7 +153,20 @@ class PageNumberPagination(JsonApiPageNumberPagination):
         return int(raw)
 
     def paginate_queryset(self, queryset, request, view=None):
+        self.check_page_number(request)
+        return super().paginate_queryset(queryset, request, view)
+
+    def check_page_number(self, request) -> None:
         raw = request.query_params.get(self.page_query_param)
         if raw is not None and (not raw.isdigit() or int(raw) < 1 or len(raw) > 9):
             raise InvalidQueryParameter("page[number] must be a whole number from 1.", self.page_query_param)
-        return super().paginate_queryset(queryset, request, view)
+
+    def parameters_valid(self, request) -> bool:
+        """Whether ``page[number]`` and ``page[size]`` pass (a view that looks its parent up only when the page is
+        empty asks first, so that errors come in the general path's order)."""
+        try:
+            self.check_page_number(request)
+            self.get_page_size(request)
+        except InvalidQueryParameter:
+            return False
+        return True
