@@ -62,6 +62,16 @@ EVENT_TICKETS_PAGE = PreparedQuery(_event_tickets_page)
 EVENT_EXISTS = PreparedQuery(lambda pk: Event.objects.filter(pk=pk).values_list("pk"))
 
 
+def _ticket_row(*columns: str, pk: int, managed: list[int] | None = None):
+    """``/v1/tickets/{pk}`` as ``.values()`` rows: what the general path looks up (the visible tickets)."""
+    return visible_tickets_of(ALL_EVENTS if managed is None else managed).filter(pk=pk).values(*columns)
+
+
+TICKET_ROW = PreparedQuery(_ticket_row)
+#: Ids a prepared look-up takes are below this (a 64-bit column; others take the general path).
+MAX_ID = 2**63
+
+
 class EventTicketsRows(PreparedValuesRows):
     """An event's page: an event with tickets on the page exists; only an empty page asks whether the event does
     (a 404 as the general path's look-up of the event, before the paginator's "Invalid page.")."""
@@ -115,6 +125,26 @@ class TicketViewSet(ResourceViewSet):
         else:
             page = EventTicketsRows(EVENT_TICKETS_PAGE, builder.columns, event=kwargs["event_pk"], **values)
         return builder.list_response(self, page)
+
+    def retrieve(self, request, *args, **kwargs):
+        """A ticket (``/v1/tickets/{id}``, ``include`` at most) is read by a prepared query of the general path's
+        row, for the document builder; ``tickets/tests/test_prepared_list.py`` checks both paths agree."""
+        builder = self.rows_builder()
+        pk = kwargs.get("pk")
+        if (
+            builder is None
+            or {"code_pk", "event_pk"} & kwargs.keys()
+            or not (isinstance(pk, int) and 0 < pk < MAX_ID)
+            or not request.query_params.keys() <= {"include"}
+        ):
+            return super().retrieve(request, *args, **kwargs)
+        managed = managed_event_ids(request)
+        values = {} if managed is ALL_EVENTS else {"managed": sorted(managed)}
+        rows = TICKET_ROW.values(parts=tuple(builder.columns), pk=pk, **values)
+        if not rows:
+            raise Http404
+        builder.check_object_permissions(self, rows[0])
+        return builder.retrieve_response(self, rows[0])
 
     def check_code(self):
         """The code of ``/v1/discount-codes/{id}/tickets`` is the requester's: else 404, as for any code."""

@@ -364,10 +364,13 @@ class Builder:
             raise Http404 from None
         if len(rows) != 1:
             raise Http404
-        row = rows[0]
+        self.check_object_permissions(view, rows[0])
+        return rows[0]
+
+    def check_object_permissions(self, view, row: dict) -> None:
+        """The view's object permissions, asked about an instance made from the row's columns."""
         shape = self.shape
         view.check_object_permissions(self.request, shape.model(**{column: row[column] for column in shape.columns}))
-        return row
 
     def retrieve_response(self, view, row: dict) -> Response:
         data, included = self.document([row])

@@ -110,3 +110,29 @@ def test_the_prepared_page_is_compiled_once_per_shape(api, organizer, code_with_
         second = client.get(url, {"include": "event", "page[size]": "37"})
     assert first.content == second.content and [c[:2] for c in calls] == [(0, 37), (0, 37)]  # two stand-in sets
     assert len(second_queries.captured_queries) == 3  # user, events with the code, the page (its events joined)
+
+
+@pytest.mark.parametrize("params", [{}, {"include": "discount-code"}, {"include": "event,discount-code"}])
+@pytest.mark.parametrize("who", ["owner", "superuser", "other_organizer", None])
+def test_the_prepared_ticket_is_the_general_one(
+    api, request, code_with_tickets, other_event, monkeypatch, params, who
+):
+    """``/v1/tickets/{id}``: a ticket with a code, a hidden one, one without a code, one of another event, ids of
+    nothing (a 404 either way)."""
+    client = api(request.getfixturevalue(who) if who else None)
+    tickets = list(Ticket.objects.filter(discount_code=code_with_tickets).order_by("pk"))
+    ids = [
+        tickets[0].pk,
+        tickets[1].pk,
+        Ticket.objects.get(name="Not attached").pk,
+        TicketFactory(event=other_event).pk,
+    ]
+    for pk in [*ids, 999999, "x1", "9" * 30]:
+        url = f"/v1/tickets/{pk}"
+        prepared = client.get(url, params)
+        with monkeypatch.context() as patch:
+            patch.setattr(views, "MAX_ID", 0)
+            patch.setattr(JSONAPIRenderer, "fast", False)
+            patch.setattr(CompiledReadMixin, "compiled_read", False)
+            general = client.get(url, params)
+        assert (prepared.status_code, prepared.content) == (general.status_code, general.content), url
