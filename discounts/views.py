@@ -25,10 +25,24 @@ from tickets.models import Ticket
 
 from . import rules
 from .filters import DiscountCodeFilter
-from .models import DiscountCode
+from .models import DiscountCode, UsedFor
 from .serializers import DiscountCodeSerializer, PublicDiscountCodeSerializer
 
 CODE_NOT_FOUND = "There is no such discount code for this event."
+
+#: ``rules.covered_ticket_ids`` for the public check, its query (``rules.covered_tickets``) compiled once per kind
+#: of code (``used_for``) rather than built for every look-up (``covered_ticket_ids`` below).
+COVERED_TICKETS = PreparedQuery(
+    lambda used_for, *, event, code=None: rules.covered_tickets(
+        DiscountCode(pk=code, event_id=event, used_for=used_for)
+    ).values_list("pk")
+)
+
+
+def covered_ticket_ids(code: DiscountCode) -> list[int]:
+    """``rules.covered_ticket_ids`` by ``COVERED_TICKETS`` (an event code's query does not name the code)."""
+    values = {"code": code.pk} if code.used_for == UsedFor.TICKET else {}
+    return [pk for (pk,) in COVERED_TICKETS.rows(parts=(code.used_for,), event=code.event_id, **values)]
 
 
 #: Query parameters a list of codes may have for its page to be the prepared one (``DiscountCodeViewSet.list``).
@@ -217,7 +231,7 @@ class DiscountCodeCheck(StrictQueryMixin, GenericAPIView):
         context = {
             "request": request,
             "view": self,
-            "applicable_tickets": rules.covered_ticket_ids(found),
+            "applicable_tickets": covered_ticket_ids(found),
             "code_text": code,
         }
         return Response(PublicDiscountCodeSerializer(found, context=context).data)
