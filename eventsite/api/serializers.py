@@ -92,9 +92,12 @@ def _datetime_converter(field):
     slow = field.to_representation
 
     def convert(value):
-        if type(value) is not datetime.datetime or value.utcoffset() is None:
+        if type(value) is datetime.datetime and value.tzinfo is zone:  # as the database gives it: no conversion
+            text = value.isoformat()
+        elif type(value) is not datetime.datetime or value.utcoffset() is None:
             return slow(value)
-        text = value.astimezone(zone).isoformat()
+        else:
+            text = value.astimezone(zone).isoformat()
         return text[:-6] + "Z" if text.endswith("+00:00") else text
 
     return convert

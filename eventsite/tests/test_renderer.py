@@ -154,6 +154,7 @@ def test_prepared_datetime_and_money_converters_write_what_drf_writes(zone):
             datetime(2026, 3, 1, 8, 30, 15, 123456, tzinfo=UTC),
             datetime(2027, 1, 1, tzinfo=UTC),
             datetime(2027, 7, 1, 12, tzinfo=zoneinfo.ZoneInfo("Asia/Kolkata")),
+            datetime(2027, 7, 1, 12, 0, 1, tzinfo=zoneinfo.ZoneInfo(zone)),  # already in the active zone
             datetime(2027, 7, 1, 12),
         ],
         "price": [Decimal("20"), Decimal("1.5"), Decimal("999.99"), Decimal("0.00"), 3, "4.5"],
