@@ -205,14 +205,15 @@ class Builder:
         """The builder for a view's request, or None when it does not cover it (see the module's docstring)."""
         request = view.request
         serializer_class = view.get_serializer_class()
-        if not (JSONAPIRenderer.fast and serializer_class.compiled_read):
+        if not (JSONAPIRenderer.fast and getattr(serializer_class, "compiled_read", False)):
             return None
         if any(name.startswith("fields[") for name in request.query_params):
             return None
         shape = shape_of(serializer_class)
         if shape is None:
             return None
-        includes = list(dict.fromkeys(undo_format_field_name(name) for name in get_included_resources(request)))
+        included = get_included_resources(request, serializer_class)  # the serializer's defaults without a parameter
+        includes = list(dict.fromkeys(undo_format_field_name(name) for name in included))
         included_serializers = getattr(serializer_class, "included_serializers", {})
         to_many = {name for name, _, _ in shape.to_many}
         for name in includes:

@@ -80,7 +80,7 @@ class ResourceViewSet(
 
     def list(self, request, *args, **kwargs):
         builder = self.rows_builder()
-        if builder is not None:
+        if builder is not None and self.paginator is not None:
             queryset = self.filter_queryset(self.base_queryset())  # the general path's rows, without preloading
             if countable(queryset):
                 return builder.list_response(self, ValuesRows(queryset, builder.columns))

@@ -242,3 +242,22 @@ def test_the_document_builder_leaves_what_it_does_not_cover_to_the_general_path(
 
     monkeypatch.setattr(Builder, "document", lambda self, rows: pytest.fail("the builder answered"))
     assert api(organizer).get(template.format(**world), params).status_code == 200
+
+
+def test_the_builders_shapes_come_from_the_serializers_declarations():
+    """What the builder reads of a serializer: its type, fields in order, their kinds and columns, its
+    ``manager_members``; a serializer with a field it cannot read from a column (a method field) has no shape."""
+    from discounts.serializers import DiscountCodeSerializer, PublicDiscountCodeSerializer
+    from eventsite.api.rows import shape_of
+    from tickets.serializers import MANAGER_MEMBERS, TicketSerializer
+
+    assert shape_of(PublicDiscountCodeSerializer) is None
+    code = shape_of(DiscountCodeSerializer)
+    assert code.type == "discount-code"
+    assert [m[0] for m in code.members] == list(DiscountCodeSerializer.Meta.fields)
+    kinds = {m[0]: (m[2], m[3]) for m in code.members}
+    assert kinds["tickets"][0] == "many" and kinds["event"] == ("one", "event_id")
+    assert kinds["marketer"] == ("one", "marketer_id") and kinds["discount_type"] == ("attribute", "type")
+    ticket = shape_of(TicketSerializer)
+    assert ticket.type == "ticket" and ticket.manager_members == set(MANAGER_MEMBERS)
+    assert ticket.event_column == "event_id"
