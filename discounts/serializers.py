@@ -77,10 +77,11 @@ class DiscountCodeSerializer(CompiledReadMixin, serializers.ModelSerializer):
 )
 class ApplicableTicketsLinkage(ManySerializerMethodResourceRelatedField):
     def to_representation(self, value):
-        """The stock field asks every ticket for its type (a walk through the serializers, then the model's
-        ``JSONAPIMeta``): it is the model's, the same for all (the public check lists up to an event's tickets)."""
+        """The tickets' ids (``get_tickets``) as the stock field writes tickets: it asks every ticket for its type
+        (a walk through the serializers, then the model's ``JSONAPIMeta``), which is the model's, the same for
+        all (the public check lists up to an event's tickets); no ticket instance is needed for an id."""
         resource_type = get_resource_type_from_model(self.child_relation.model)
-        return [{"type": resource_type, "id": str(ticket.pk)} for ticket in value]
+        return [{"type": resource_type, "id": str(pk)} for pk in value]
 
 
 class ApplicableTicketsField(SerializerMethodResourceRelatedField):
@@ -89,7 +90,7 @@ class ApplicableTicketsField(SerializerMethodResourceRelatedField):
     many_cls = ApplicableTicketsLinkage
 
 
-class PublicDiscountCodeSerializer(serializers.ModelSerializer):
+class PublicDiscountCodeSerializer(CompiledReadMixin, serializers.ModelSerializer):
     """What a buyer's front end learns when someone types a code: its terms and the tickets it applies to.
 
     ``code`` is the text the buyer typed (``context["code_text"]``), not the stored spelling they did not send."""
@@ -119,5 +120,5 @@ class PublicDiscountCodeSerializer(serializers.ModelSerializer):
     def get_code(self, code) -> str:
         return self.context["code_text"]
 
-    def get_tickets(self, code):
-        return [Ticket(pk=pk) for pk in self.context["applicable_tickets"]]
+    def get_tickets(self, code) -> list[int]:
+        return self.context["applicable_tickets"]

@@ -12,12 +12,14 @@ from rest_framework.generics import GenericAPIView
 from rest_framework.response import Response
 from rest_framework_json_api.utils import get_included_resources
 
-from eventsite.access import manages, scope_to_managed
+from eventsite.access import ALL_EVENTS, managed_event_ids, manages, scope_to_managed
+from eventsite.api.pagination import TOTAL, PreparedValuesRows, with_total
 from eventsite.api.permissions import ManagersOnly
 from eventsite.api.throttling import CODE_LOOKUP_SCOPE, GuardedScopedRateThrottle
 from eventsite.api.views import RelationshipView, ResourceViewSet, StrictQueryMixin
 from eventsite.errors import Kind, Problem, RuleError, raise_if
 from eventsite.models import Event, User
+from eventsite.prepared import PreparedQuery
 from eventsite.serializers import EventSerializer
 from history.models import ObjectType
 from history.views import HistoryEntrySerializer, ObjectHistoryView
@@ -26,10 +28,39 @@ from tickets.views import TicketViewSet
 
 from . import rules
 from .filters import DiscountCodeFilter
-from .models import DiscountCode
+from .models import DiscountCode, UsedFor
 from .serializers import DiscountCodeSerializer, PublicDiscountCodeSerializer
 
 CODE_NOT_FOUND = "There is no such discount code for this event."
+
+#: ``rules.covered_ticket_ids`` for the public check, its query (``rules.covered_tickets``) compiled once per kind
+#: of code (``used_for``) rather than built for every look-up (``covered_ticket_ids`` below).
+COVERED_TICKETS = PreparedQuery(
+    lambda used_for, *, event, code=None: rules.covered_tickets(
+        DiscountCode(pk=code, event_id=event, used_for=used_for)
+    ).values_list("pk")
+)
+
+
+def covered_ticket_ids(code: DiscountCode) -> list[int]:
+    """``rules.covered_ticket_ids`` by ``COVERED_TICKETS`` (an event code's query does not name the code)."""
+    values = {"code": code.pk} if code.used_for == UsedFor.TICKET else {}
+    return [pk for (pk,) in COVERED_TICKETS.rows(parts=(code.used_for,), event=code.event_id, **values)]
+
+
+#: Query parameters a list of codes may have for its page to be the prepared one (``DiscountCodeViewSet.list``).
+PLAIN_LISTING = frozenset({"include", "page[size]", "page[number]"})
+
+
+def _codes_page(bottom: int, top: int, *columns: str, managed: list[int] | None = None):
+    """A page of ``/v1/discount-codes`` as ``.values()`` rows with its total: what the general path reads (the
+    requester's codes, ``scope_to_managed``; the default order), for a requester managing ``managed`` (None: a
+    superuser)."""
+    codes = DiscountCode.objects.all() if managed is None else DiscountCode.objects.filter(event__in=managed)
+    return with_total(codes.order_by(*DiscountCodeViewSet.ordering)).values(*columns, TOTAL)[bottom:top]
+
+
+CODES_PAGE = PreparedQuery(_codes_page)
 
 
 class DiscountCodeViewSet(ResourceViewSet):
@@ -40,6 +71,22 @@ class DiscountCodeViewSet(ResourceViewSet):
     ordering_fields = ("code", "created_at", "valid_from", "valid_till", "value", "used_count")
     ordering = ("id",)
     select_for_includes = {"event": ["event"]}
+    read_rows = True
+    rows_related = {"tickets": Ticket.objects.order_by("pk")}  # as ``get_queryset`` prefetches them
+
+    def list(self, request, *args, **kwargs):
+        """The requester's codes listed plainly (no ``sort``, ``filter``; not nested) are read by a prepared query
+        (``eventsite.prepared``) of the general path's rows, as ``.values()`` rows for the document builder."""
+        builder = self.rows_builder()
+        if (
+            builder is None
+            or not request.query_params.keys() <= PLAIN_LISTING
+            or {"event_pk", "user_pk"} & kwargs.keys()
+        ):
+            return super().list(request, *args, **kwargs)
+        managed = managed_event_ids(request)
+        values = {} if managed is ALL_EVENTS else {"managed": sorted(managed)}
+        return builder.list_response(self, PreparedValuesRows(CODES_PAGE, builder.columns, **values))
 
     def get_queryset(self):
         queryset = super().get_queryset()
@@ -247,7 +294,7 @@ class DiscountCodeCheck(StrictQueryMixin, GenericAPIView):
         context = {
             "request": request,
             "view": self,
-            "applicable_tickets": rules.covered_ticket_ids(found),
+            "applicable_tickets": covered_ticket_ids(found),
             "code_text": code,
         }
         return Response(PublicDiscountCodeSerializer(found, context=context).data)

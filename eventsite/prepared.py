@@ -65,7 +65,29 @@ class PreparedQuery:
         sql, params, model = compiled
         return list(model._default_manager.db_manager(using).raw(sql, params))
 
-    def _prepared(self, using: str, parts: tuple, values: dict[str, Value]) -> tuple[str, list, type[Model]] | None:
+    def values(self, using: str = "default", parts: tuple = (), **values: Value) -> list[dict]:
+        """Dicts as the queryset's ``values()`` gives them (its names, the fields' converters applied, as Django's
+        ``from_db_value`` signature has them), for ``values()`` querysets: the document builder's rows
+        (``eventsite.api.rows``)."""
+        compiled = self._prepared(using, parts, values, reading=True)
+        if compiled is None:
+            return []
+        sql, params, (names, converters) = compiled
+        connection = connections[using]
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            rows = cursor.fetchall()
+        if converters:
+            rows = [list(row) for row in rows]
+            for row in rows:
+                for position, functions, expression in converters:
+                    value = row[position]
+                    for convert in functions:
+                        value = convert(value, expression, connection)
+                    row[position] = value
+        return [dict(zip(names, row, strict=True)) for row in rows]
+
+    def _prepared(self, using: str, parts: tuple, values: dict[str, Value], reading: bool = False) -> tuple | None:
         """The SQL, parameters and model for these values; None when the query can match nothing (empty ``IN``)."""
         shape = self._shape(values)
         key = (using, parts, shape)
@@ -81,12 +103,12 @@ class PreparedQuery:
                     self._compiled.popitem(last=False)
         if compiled is None:
             return None
-        sql, params, slots, model = compiled
+        sql, params, slots, model, reader = compiled
         params = list(params)
         for position, (name, index) in slots.items():
             value = values[name] if index is None else values[name][index]
             params[position] = value
-        return sql, params, model
+        return sql, params, reader if reading else model
 
     @staticmethod
     def _shape(values: dict[str, Value]) -> tuple:
@@ -141,8 +163,9 @@ class PreparedQuery:
         queryset = self.build(*parts, **stand_ins)
         if has_prefetch(queryset) or queryset.query.select_related:
             raise ValueError("PreparedQuery cannot run select_related/prefetch_related querysets.")
+        compiler = queryset.query.get_compiler(using=using)
         try:
-            sql, params = queryset.query.get_compiler(using=using).as_sql()
+            sql, params = compiler.as_sql()
         except EmptyResultSet:
             return None
         slots = {
@@ -153,10 +176,31 @@ class PreparedQuery:
         missing = set(owners.values()) - set(slots.values())
         if missing:
             raise ValueError(f"PreparedQuery: {sorted(missing, key=repr)} did not reach the SQL as plain parameters.")
-        return sql, list(params), slots, queryset.model
+        return sql, list(params), slots, queryset.model, _reader(queryset, compiler)
+
+
+def _reader(queryset: QuerySet, compiler) -> tuple[list[str], list[tuple]] | None:
+    """For a ``values()`` queryset: its names (as Django's ``ValuesIterable`` finds them) and the converters of its
+    selected columns, ``(position, converters, expression)``, from the compiler that wrote the SQL."""
+    query = queryset.query
+    if not query.values_select and not query.selected:
+        return None
+    names = (
+        list(query.selected)
+        if query.selected
+        else [*query.extra_select, *query.values_select, *query.annotation_select]
+    )
+    columns = [column for column, _, _ in compiler.select[: compiler.col_count]]
+    if len(columns) != len(names):
+        raise ValueError("PreparedQuery: a values() query whose columns are not its names.")
+    converters = [
+        (position, functions, expression)
+        for position, (functions, expression) in compiler.get_converters(columns).items()
+    ]
+    return names, converters
 
 
 def _others(compiled: tuple) -> list:
     """The parameters that are not values (constants of the query), in order."""
-    _, params, slots, _ = compiled
+    _, params, slots, _, _ = compiled
     return [param for position, param in enumerate(params) if position not in slots]

@@ -34,6 +34,10 @@ class TicketSerializer(CompiledReadMixin, serializers.ModelSerializer):
     # discounts app's, which builds on tickets), scoped to the codes of the requester's events.
     serializer_related_field = ScopedResourceRelatedField
 
+    #: Members only the organizers of the ticket's event see: left out here (``to_representation``) and by the
+    #: document builder (``eventsite.api.rows``) for everyone else.
+    manager_members = MANAGER_MEMBERS
+
     #: Members the resource no longer has, refused with a detail that says what to send instead.
     refused_members = {"discount_code_id": CODE_ID_ATTRIBUTE_REFUSED}
 
@@ -74,6 +78,6 @@ class TicketSerializer(CompiledReadMixin, serializers.ModelSerializer):
         data = super().to_representation(instance)
         request = self.context.get("request")
         if request is None or not manages(request, instance.event_id):
-            for member in MANAGER_MEMBERS:
+            for member in self.manager_members:
                 data.pop(member, None)
         return data

@@ -4,10 +4,9 @@ from django.db.models import Prefetch, Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from rest_framework import exceptions, permissions
-from rest_framework_json_api.utils import get_included_resources, undo_format_field_name
 
 from eventsite.access import ALL_EVENTS, managed_event_ids, manages, manages_row
-from eventsite.api.pagination import PreparedRows, with_total
+from eventsite.api.pagination import TOTAL, PreparedValuesRows, with_total
 from eventsite.api.permissions import ReadPublicWriteManagers
 from eventsite.api.views import ResourceViewSet
 from eventsite.models import Event
@@ -42,23 +41,44 @@ def code_tickets_of(managed, code: int):
 PLAIN_LISTING = frozenset({"include", "page[size]", "page[number]"})
 
 
-def _code_tickets_page(bottom: int, top: int, code: int, managed: list[int] | None = None):
-    """A page of ``/v1/discount-codes/{code}/tickets`` with its total: what the general path builds (scope,
-    code, default order, ``with_total``), for a requester managing ``managed`` (None: a superuser)."""
+def _code_tickets_page(bottom: int, top: int, *columns: str, code: int, managed: list[int] | None = None):
+    """A page of ``/v1/discount-codes/{code}/tickets`` as ``.values()`` rows with its total: what the general
+    path reads (scope, code, default order, ``with_total``), for a requester managing ``managed`` (None: a
+    superuser)."""
     tickets = code_tickets_of(ALL_EVENTS if managed is None else managed, code)
-    return with_total(tickets.order_by(*TicketViewSet.ordering))[bottom:top]
+    return with_total(tickets.order_by(*TicketViewSet.ordering)).values(*columns, TOTAL)[bottom:top]
 
 
-def _event_tickets_page(bottom: int, top: int, event: int, managed: list[int] | None = None):
-    """A page of ``/v1/events/{event}/tickets`` with its total, as the general path builds it."""
+def _event_tickets_page(bottom: int, top: int, *columns: str, event: int, managed: list[int] | None = None):
+    """A page of ``/v1/events/{event}/tickets`` as ``.values()`` rows with its total, as the general path reads it."""
     tickets = visible_tickets_of(ALL_EVENTS if managed is None else managed).filter(event_id=event)
-    return with_total(tickets.order_by(*TicketViewSet.ordering))[bottom:top]
+    return with_total(tickets.order_by(*TicketViewSet.ordering)).values(*columns, TOTAL)[bottom:top]
 
 
 CODE_TICKETS_PAGE = PreparedQuery(_code_tickets_page)
 EVENT_TICKETS_PAGE = PreparedQuery(_event_tickets_page)
 EVENT_EXISTS = PreparedQuery(lambda pk: Event.objects.filter(pk=pk).values_list("pk"))
-EVENTS_BY_ID = PreparedQuery(lambda ids: Event.objects.filter(pk__in=ids))
+
+
+def _ticket_row(*columns: str, pk: int, managed: list[int] | None = None):
+    """``/v1/tickets/{pk}`` as ``.values()`` rows: what the general path looks up (the visible tickets)."""
+    return visible_tickets_of(ALL_EVENTS if managed is None else managed).filter(pk=pk).values(*columns)
+
+
+TICKET_ROW = PreparedQuery(_ticket_row)
+#: Ids a prepared look-up takes are below this (a 64-bit column; others take the general path).
+MAX_ID = 2**63
+
+
+class EventTicketsRows(PreparedValuesRows):
+    """An event's page: an event with tickets on the page exists; only an empty page asks whether the event does
+    (a 404 as the general path's look-up of the event, before the paginator's "Invalid page.")."""
+
+    def rows(self, bottom: int, top: int) -> list:
+        found = super().rows(bottom, top)
+        if not found and not EVENT_EXISTS.rows(pk=self.values["event"]):
+            raise Http404
+        return found
 
 
 class TicketViewSet(ResourceViewSet):
@@ -69,6 +89,7 @@ class TicketViewSet(ResourceViewSet):
     ordering_fields = ("position", "price", "name", "created_at")
     ordering = ("position", "id")
     select_for_includes = {"event": ["event"], "discount_code": ["discount_code"]}
+    read_rows = True
     prefetch_for_includes = {
         "discount_code": [Prefetch("discount_code__tickets", queryset=Ticket.objects.only("pk", "discount_code_id"))]
     }
@@ -83,32 +104,45 @@ class TicketViewSet(ResourceViewSet):
 
     def list(self, request, *args, **kwargs):
         """A code's tickets and an event's, listed plainly (no ``sort``, ``filter``, ``fields``; ``include`` at most
-        ``event``), come from a prepared query: the same query as the general path, compiled once
-        (``eventsite.prepared``). They are the lists a campaign's traffic and a ticket shop hit;
-        ``tickets/tests/test_prepared_list.py`` checks both paths agree."""
+        ``event``), are read by a prepared query (``eventsite.prepared``) of the general path's rows, as
+        ``.values()`` rows for the document builder (``eventsite.api.rows``; an included event is a join). They
+        are the lists a campaign's traffic and a ticket shop hit; ``tickets/tests/test_prepared_list.py`` checks
+        both paths agree."""
         nested = {"code_pk", "event_pk"} & kwargs.keys()
-        if len(nested) != 1 or not request.query_params.keys() <= PLAIN_LISTING:
+        builder = self.rows_builder()
+        if builder is None or len(nested) != 1 or not request.query_params.keys() <= PLAIN_LISTING:
             return super().list(request, *args, **kwargs)
-        included = {undo_format_field_name(name) for name in get_included_resources(request, self.serializer_class)}
-        if not included <= {"event"}:
+        if not set(builder.includes) <= {"event"} or not self.paginator.parameters_valid(request):
             return super().list(request, *args, **kwargs)
         if "code_pk" in kwargs:
             self.check_code()
-            page, values = CODE_TICKETS_PAGE, {"code": kwargs["code_pk"]}
-        else:
-            if not EVENT_EXISTS.rows(pk=kwargs["event_pk"]):
-                raise Http404
-            page, values = EVENT_TICKETS_PAGE, {"event": kwargs["event_pk"]}
         managed = managed_event_ids(request)
-        values |= {} if managed is ALL_EVENTS else {"managed": sorted(managed)}
-        tickets = self.paginate_queryset(PreparedRows(page, **values))
-        if included and tickets:
-            events = {event.pk: event for event in EVENTS_BY_ID.objects(ids={t.event_id for t in tickets})}
-            if any(ticket.event_id not in events for ticket in tickets):  # deleted in between: read it all again
-                return super().list(request, *args, **kwargs)
-            for ticket in tickets:
-                ticket.event = events[ticket.event_id]
-        return self.get_paginated_response(self.get_serializer(tickets, many=True).data)
+        values = {} if managed is ALL_EVENTS else {"managed": sorted(managed)}
+        if "code_pk" in kwargs:
+            page = PreparedValuesRows(CODE_TICKETS_PAGE, builder.columns, code=kwargs["code_pk"], **values)
+        else:
+            page = EventTicketsRows(EVENT_TICKETS_PAGE, builder.columns, event=kwargs["event_pk"], **values)
+        return builder.list_response(self, page)
+
+    def retrieve(self, request, *args, **kwargs):
+        """A ticket (``/v1/tickets/{id}``, ``include`` at most) is read by a prepared query of the general path's
+        row, for the document builder; ``tickets/tests/test_prepared_list.py`` checks both paths agree."""
+        builder = self.rows_builder()
+        pk = kwargs.get("pk")
+        if (
+            builder is None
+            or {"code_pk", "event_pk"} & kwargs.keys()
+            or not (isinstance(pk, int) and 0 < pk < MAX_ID)
+            or not request.query_params.keys() <= {"include"}
+        ):
+            return super().retrieve(request, *args, **kwargs)
+        managed = managed_event_ids(request)
+        values = {} if managed is ALL_EVENTS else {"managed": sorted(managed)}
+        rows = TICKET_ROW.values(parts=tuple(builder.columns), pk=pk, **values)
+        if not rows:
+            raise Http404
+        builder.check_object_permissions(self, rows[0])
+        return builder.retrieve_response(self, rows[0])
 
     def check_code(self):
         """The code of ``/v1/discount-codes/{id}/tickets`` is the requester's: else 404, as for any code."""

@@ -20,9 +20,35 @@ def with_total(queryset: QuerySet) -> QuerySet:
     return queryset.annotate(**{TOTAL: total})
 
 
-class PreparedRows:
-    """What a view hands the paginator instead of a queryset when the page's query is prepared
-    (``eventsite.prepared``): ``query`` builds ``with_total(...)[bottom:top]`` from ``(bottom, top, **values)``."""
+def countable(queryset: QuerySet) -> bool:
+    """Whether ``with_total`` counts ``queryset``'s rows right: model instances (``values()`` sets
+    ``values_select``; Django infers the same from it), not distinct, grouped, combined or sliced."""
+    query = queryset.query
+    return (
+        not query.values_select
+        and not query.distinct
+        and query.group_by is None
+        and not query.combinator
+        and not query.is_sliced
+        and TOTAL not in query.annotations
+    )
+
+
+class PageRows:
+    """What a view hands the paginator instead of a queryset when it reads the page's rows itself: ``rows`` runs
+    the page's query (with the total on each row), ``total`` reads the total from a row."""
+
+    def rows(self, bottom: int, top: int) -> list:
+        raise NotImplementedError
+
+    @staticmethod
+    def total(row) -> int:
+        return getattr(row, TOTAL)
+
+
+class PreparedRows(PageRows):
+    """The page's query is prepared (``eventsite.prepared``): ``query`` builds ``with_total(...)[bottom:top]`` from
+    ``(bottom, top, **values)``."""
 
     def __init__(self, query: PreparedQuery, **values):
         self.query = query
@@ -30,6 +56,35 @@ class PreparedRows:
 
     def rows(self, bottom: int, top: int) -> list:
         return self.query.objects(parts=(bottom, top), **self.values)
+
+
+class ValuesRows(PageRows):
+    """The page as ``.values()`` rows (``eventsite.api.rows``): ``queryset`` (scoped, filtered, ordered by the
+    view) read as ``columns``."""
+
+    def __init__(self, queryset: QuerySet, columns):
+        self.queryset = queryset
+        self.columns = tuple(columns)
+
+    def rows(self, bottom: int, top: int) -> list:
+        return list(with_total(self.queryset).values(*self.columns, TOTAL)[bottom:top])
+
+    @staticmethod
+    def total(row) -> int:
+        return row[TOTAL]
+
+
+class PreparedValuesRows(ValuesRows):
+    """The page as ``.values()`` rows of a prepared query: ``query`` builds
+    ``with_total(...).values(*columns, TOTAL)[bottom:top]`` from ``(bottom, top, *columns, **values)``."""
+
+    def __init__(self, query: PreparedQuery, columns, **values):
+        self.query = query
+        self.columns = tuple(columns)
+        self.values = values
+
+    def rows(self, bottom: int, top: int) -> list:
+        return self.query.values(parts=(bottom, top, *self.columns), **self.values)
 
 
 class CountingPaginator(Paginator):
@@ -41,7 +96,8 @@ class CountingPaginator(Paginator):
     row, with all its columns, pass through the window before the limit (costly for ``/v1/tickets`` on a large
     table). An empty page needs no count: page 1 means none at all, a later page is beyond the end (a 404, as
     Django's paginator says). Querysets the subquery could count wrongly (``distinct()``, grouped, combined,
-    ``values()``) and orphans take Django's own path. A :class:`PreparedRows` runs the same query, compiled once.
+    ``values()``) and orphans take Django's own path. A :class:`PreparedRows` runs the same query, compiled once;
+    a :class:`ValuesRows` reads it as ``.values()`` rows.
     """
 
     def page(self, number):
@@ -52,16 +108,16 @@ class CountingPaginator(Paginator):
         except (TypeError, ValueError):
             number = None
         if number is None or number < 1:
-            if isinstance(self.object_list, PreparedRows):  # Django's path would count a list; the view checks first
+            if isinstance(self.object_list, PageRows):  # Django's path would count a list; the view checks first
                 raise PageNotAnInteger(self.error_messages["invalid_page"])
             return super().page(number)
         bottom, top = (number - 1) * self.per_page, number * self.per_page
-        if isinstance(self.object_list, PreparedRows):
-            rows = self.object_list.rows(bottom, top)
+        if isinstance(self.object_list, PageRows):
+            rows, total = self.object_list.rows(bottom, top), self.object_list.total
         else:
-            rows = list(with_total(self.object_list)[bottom:top])
+            rows, total = list(with_total(self.object_list)[bottom:top]), PageRows.total
         if rows:
-            self.count = getattr(rows[0], TOTAL)
+            self.count = total(rows[0])
         elif number == 1:
             self.count = 0
         else:
@@ -70,21 +126,13 @@ class CountingPaginator(Paginator):
 
     def _countable(self) -> bool:
         queryset = self.object_list
-        if isinstance(queryset, PreparedRows):
+        if isinstance(queryset, PageRows):
             if self.orphans or not self.allow_empty_first_page:
                 raise ValueError("Prepared rows are paged without orphans and with an empty first page allowed.")
             return True
         if not isinstance(queryset, QuerySet) or self.orphans or not self.allow_empty_first_page:
             return False
-        query = queryset.query
-        return (
-            not query.values_select  # model instances (``values()`` sets it; Django infers the same from it)
-            and not query.distinct
-            and query.group_by is None
-            and not query.combinator
-            and not query.is_sliced
-            and TOTAL not in query.annotations
-        )
+        return countable(queryset)
 
 
 class PageNumberPagination(JsonApiPageNumberPagination):
@@ -105,7 +153,20 @@ class PageNumberPagination(JsonApiPageNumberPagination):
         return int(raw)
 
     def paginate_queryset(self, queryset, request, view=None):
+        self.check_page_number(request)
+        return super().paginate_queryset(queryset, request, view)
+
+    def check_page_number(self, request) -> None:
         raw = request.query_params.get(self.page_query_param)
         if raw is not None and (not raw.isdigit() or int(raw) < 1 or len(raw) > 9):
             raise InvalidQueryParameter("page[number] must be a whole number from 1.", self.page_query_param)
-        return super().paginate_queryset(queryset, request, view)
+
+    def parameters_valid(self, request) -> bool:
+        """Whether ``page[number]`` and ``page[size]`` pass (a view that looks its parent up only when the page is
+        empty asks first, so that errors come in the general path's order)."""
+        try:
+            self.check_page_number(request)
+            self.get_page_size(request)
+        except InvalidQueryParameter:
+            return False
+        return True

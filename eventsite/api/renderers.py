@@ -69,6 +69,10 @@ class OrjsonRenderer(drf_renderers.JSONRenderer):
         return content
 
 
+class Document(dict):
+    """A whole JSON:API document built by the view (``eventsite.api.rows``): encoded as it is."""
+
+
 class _Plan:
     """How one serializer's fields become a resource object: computed once, used for every resource."""
 
@@ -194,6 +198,11 @@ class JSONAPIRenderer(renderers.JSONRenderer, OrjsonRenderer):
 
     #: Off only in the test that compares this renderer's output with DRF-JSONAPI's own.
     fast = True
+
+    def render(self, data, accepted_media_type=None, renderer_context=None):
+        if type(data) is Document:
+            return OrjsonRenderer.render(self, data, accepted_media_type, renderer_context)
+        return super().render(data, accepted_media_type, renderer_context)
 
     @classmethod
     def extract_relationships(cls, fields, resource, resource_instance):

@@ -92,9 +92,12 @@ def _datetime_converter(field):
     slow = field.to_representation
 
     def convert(value):
-        if type(value) is not datetime.datetime or value.utcoffset() is None:
+        if type(value) is datetime.datetime and value.tzinfo is zone:  # as the database gives it: no conversion
+            text = value.isoformat()
+        elif type(value) is not datetime.datetime or value.utcoffset() is None:
             return slow(value)
-        text = value.astimezone(zone).isoformat()
+        else:
+            text = value.astimezone(zone).isoformat()
         return text[:-6] + "Z" if text.endswith("+00:00") else text
 
     return convert
@@ -131,6 +134,32 @@ def _decimal_converter(field):
     return convert
 
 
+def _boolean_converter(field):
+    """DRF's ``BooleanField.to_representation`` is the identity on a ``bool`` (what the database gives)."""
+    if type(field).to_representation is not drf_fields.BooleanField.to_representation:
+        return None
+    slow = field.to_representation
+
+    def convert(value):
+        return value if type(value) is bool else slow(value)
+
+    return convert
+
+
+def _choice_converter(field):
+    """DRF's ``ChoiceField.to_representation`` on a plain ``str`` is a look-up in its ``choice_strings_to_values``
+    (a str is its own ``str()``, and not an ``Enum``); anything else goes to DRF."""
+    if type(field).to_representation is not drf_fields.ChoiceField.to_representation:
+        return None
+    mapping = field.choice_strings_to_values
+    slow = field.to_representation
+
+    def convert(value):
+        return mapping.get(value, value) if type(value) is str and value else slow(value)
+
+    return convert
+
+
 def _converter(field):
     """How a column value becomes the field's representation: a builtin, a prepared converter, or the field's
     own ``to_representation``."""
@@ -138,7 +167,13 @@ def _converter(field):
     builtin = _BUILTIN_CONVERTERS.get(method)
     if builtin is not None:
         return builtin
-    return _datetime_converter(field) or _decimal_converter(field) or field.to_representation
+    return (
+        _datetime_converter(field)
+        or _decimal_converter(field)
+        or _boolean_converter(field)
+        or _choice_converter(field)
+        or field.to_representation
+    )
 
 
 def _linkage_converter(resource_type: str):
@@ -150,6 +185,13 @@ def _linkage_converter(resource_type: str):
 
 def _column_reader(field, model):
     """``(getter, converter)`` for a field read straight from a column of ``model``, or None."""
+    compiled = column_of(field, model)
+    return None if compiled is None else (attrgetter(compiled[0]), compiled[1])
+
+
+def column_of(field, model):
+    """``(column, converter)`` for a field read straight from a column of ``model`` (its attribute name, as
+    ``values()`` takes it), or None: the compiled read here, and the document builder (``eventsite.api.rows``)."""
     if len(field.source_attrs) != 1:
         return None
     source = field.source_attrs[0]
@@ -172,12 +214,12 @@ def _column_reader(field, model):
         resource_type = field.get_resource_type_from_included_serializer()
         if resource_type is None:
             return None
-        return attrgetter(model_field.attname), _linkage_converter(resource_type)
+        return model_field.attname, _linkage_converter(resource_type)
     if type(field).get_attribute is not drf_fields.Field.get_attribute:
         return None
     if not isinstance(getattr(model, source, None), DeferredAttribute):
         return None  # a property, a method or a relation: DRF's path
-    return attrgetter(source), _converter(field)
+    return source, _converter(field)
 
 
 def _shallow(field):

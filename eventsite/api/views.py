@@ -8,8 +8,10 @@ from rest_framework.response import Response
 from rest_framework_json_api import views as jsonapi_views
 from rest_framework_json_api.utils import get_included_resources, undo_format_field_name
 
+from .pagination import ValuesRows, countable
 from .query import validate_fields, validate_include, validate_query_parameters
 from .relations import fetch_linked, parse_identifier
+from .rows import Builder
 
 COLLECTION_PARAMETERS = {"sort", "include", "filter", "fields", "page"}
 RESOURCE_PARAMETERS = {"include", "fields"}
@@ -68,6 +70,28 @@ class ResourceViewSet(
     http_method_names = ["get", "post", "patch", "delete", "head", "options"]
     select_for_includes: dict[str, list[str]] = {}
     prefetch_for_includes: dict[str, list] = {}
+    #: Read lists and resources from ``.values()`` rows (``eventsite.api.rows``) when the builder covers the
+    #: request; the querysets of to-many relationships, in the order the general path's prefetch reads them.
+    read_rows = False
+    rows_related: dict = {}
+
+    def rows_builder(self):
+        return Builder.of(self, related=self.rows_related) if self.read_rows else None
+
+    def list(self, request, *args, **kwargs):
+        builder = self.rows_builder()
+        if builder is not None and self.paginator is not None:
+            queryset = self.filter_queryset(self.base_queryset())  # the general path's rows, without preloading
+            if countable(queryset):
+                return builder.list_response(self, ValuesRows(queryset, builder.columns))
+        return super().list(request, *args, **kwargs)
+
+    def retrieve(self, request, *args, **kwargs):
+        builder = self.rows_builder()
+        if builder is None:
+            return super().retrieve(request, *args, **kwargs)
+        row = builder.row(self, self.filter_queryset(self.base_queryset()))
+        return builder.retrieve_response(self, row)
 
     def base_queryset(self):
         """The rows this requester may reach through this endpoint (scoping lives here)."""

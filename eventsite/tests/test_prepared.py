@@ -11,7 +11,7 @@ from eventsite import prepared
 from eventsite.access import managed_events
 from eventsite.models import Event
 from eventsite.prepared import PreparedQuery
-from eventsite.tests.factories import EventFactory, TicketFactory
+from eventsite.tests.factories import DiscountCodeFactory, EventFactory, TicketFactory
 from tickets.models import Ticket
 
 pytestmark = pytest.mark.django_db
@@ -146,3 +146,25 @@ def test_the_managed_events_are_the_orms(event, other_event, organizer, owner):
     for user in (owner, organizer, other_event.owner, UserFactory()):
         rows = MANAGED_EVENTS.rows(user=user.pk)
         assert sorted(pk for (pk,) in rows) == sorted(managed_events(user).values_list("pk", flat=True))
+
+
+def test_values_equal_the_orms_with_converters_joins_and_annotations(event, other_event):
+    from eventsite.api.pagination import TOTAL, with_total
+
+    code = DiscountCodeFactory(event=event)
+    for i in range(3):
+        TicketFactory(event=event, price=Decimal("12.50") + i, discount_code=code if i else None, is_hidden=i == 1)
+    TicketFactory(event=other_event)
+
+    def build(bottom, top, *columns, event):
+        return with_total(Ticket.objects.filter(event_id=event).order_by("position", "id")).values(*columns, TOTAL)[
+            bottom:top
+        ]
+
+    columns = ("id", "price", "is_hidden", "created_at", "sales_ends_at", "event_id", "discount_code__valid_from")
+    query = PreparedQuery(build)
+    for parts in [(0, 2, *columns), (1, 5, *columns)]:
+        got = query.values(parts=parts, event=event.pk)
+        assert got == list(build(*parts, event=event.pk))
+        assert got and all(isinstance(row["price"], Decimal) and type(row["is_hidden"]) is bool for row in got)
+        assert all(row["created_at"].tzinfo is not None for row in got)

@@ -57,8 +57,8 @@ def world(organizer, event):
 # include=event is a JOIN (free), include=discount-code a JOIN plus the codes' ticket ids, a code's tickets
 # one prefetch; /events/{id}/... and /discount-codes/{id}/... look their parent up once, except that
 # /discount-codes/{id}/tickets learns the managed events and whether the code is among them in one query
-# (``eventsite.access.manages_row``); listed plainly, its page is a prepared query (``tickets.views``) and
-# include=event looks the page's events up by id (one instance per event, not per ticket): one query more.
+# (``eventsite.access.manages_row``); listed plainly, a code's or an event's tickets are a prepared query of rows
+# (``tickets.views``, include=event a JOIN), and an event's page looks the event up only when it is empty.
 # /orders/{id}/tickets looks the order up among those the requester may see, then the managed events (the
 # serializer shows organizers' members); /users/{id}/discount-codes needs no look-up when one asks about oneself.
 ENDPOINTS = [
@@ -66,13 +66,13 @@ ENDPOINTS = [
     ("/v1/tickets", {"page[size]": 100}, True, 1),
     ("/v1/tickets", {"page[size]": 100, "include": "event"}, True, 1),
     ("/v1/tickets", {"page[size]": 100, "include": "event,discount-code"}, False, 4),
-    ("/v1/events/{event}/tickets", {"page[size]": 100}, True, 2),
+    ("/v1/events/{event}/tickets", {"page[size]": 100}, True, 1),
     ("/v1/events/{event}/tickets", {"page[size]": 100, "include": "discount-code"}, False, 5),
     ("/v1/discount-codes", {"page[size]": 100}, False, 4),
     ("/v1/discount-codes", {"page[size]": 100, "include": "tickets,event"}, False, 4),
     ("/v1/events/{event}/discount-codes", {"page[size]": 100, "include": "tickets"}, False, 5),
     ("/v1/discount-codes/{code}/tickets", {"page[size]": 100}, False, 3),
-    ("/v1/discount-codes/{code}/tickets", {"page[size]": 100, "include": "event"}, False, 4),
+    ("/v1/discount-codes/{code}/tickets", {"page[size]": 100, "include": "event"}, False, 3),
     ("/v1/discount-codes/{code}/tickets", {"page[size]": 100, "include": "event", "sort": "-price"}, False, 3),
     ("/v1/discount-codes/{code}", {"include": "tickets,event"}, False, 4),
     ("/v1/discount-codes/{code}/relationships/tickets", {}, False, 4),
