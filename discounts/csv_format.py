@@ -18,7 +18,7 @@ from eventsite.models import Event
 from eventsite.rules import spreadsheet_safe, spreadsheet_text
 from tickets.models import Ticket
 
-from .models import DiscountCode
+from .models import LIMIT_FIELDS, DiscountCode
 
 COLUMNS = (
     "code",
@@ -26,11 +26,7 @@ COLUMNS = (
     "value",
     "used_for",
     "is_active",
-    "tickets_number",
-    "min_quantity",
-    "max_quantity",
-    "valid_from",
-    "valid_till",
+    *LIMIT_FIELDS,
     "discount_url",
     "tickets",
     "used_count",

@@ -15,19 +15,12 @@ from . import text
 CODE_KEY_LENGTH = 300
 
 
+#: A code's limits: how often it may be used, how many tickets an order takes, and when.
+LIMIT_FIELDS = ("tickets_number", "min_quantity", "max_quantity", "valid_from", "valid_till")
+
 # A code's terms as fields: what codes generated together share, what a batch may change on a stored code, and
 # (with its text and what it is for) what the history records of it. ``discounts.rules.TERM_FIELDS`` is this.
-TERM_FIELDS = (
-    "type",
-    "value",
-    "is_active",
-    "discount_url",
-    "tickets_number",
-    "min_quantity",
-    "max_quantity",
-    "valid_from",
-    "valid_till",
-)
+TERM_FIELDS = ("type", "value", "is_active", "discount_url", *LIMIT_FIELDS)
 
 
 class DiscountType(models.TextChoices):

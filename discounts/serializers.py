@@ -15,7 +15,7 @@ from eventsite.api.serializers import CompiledReadMixin
 from eventsite.models import Event
 from tickets.models import Ticket
 
-from .models import DiscountCode, DiscountType
+from .models import LIMIT_FIELDS, DiscountCode, DiscountType
 
 
 class DiscountCodeSerializer(CompiledReadMixin, serializers.ModelSerializer):
@@ -47,11 +47,7 @@ class DiscountCodeSerializer(CompiledReadMixin, serializers.ModelSerializer):
             "value",
             "discount_type",
             "is_active",
-            "tickets_number",
-            "min_quantity",
-            "max_quantity",
-            "valid_from",
-            "valid_till",
+            *LIMIT_FIELDS,
             "used_for",
             "created_at",
             "used_count",
