@@ -56,3 +56,14 @@ def test_a_request_and_a_user_get_the_same_answers(request, role, event, other_e
     with django_assert_num_queries(0):  # the request's answer is known now: no query for any event
         assert manages(asked, event) == ("PyCon Test" in expected)
         assert manages(asked, other_event) == ("Other Conference" in expected)
+
+
+def test_the_events_a_user_owns_and_organizes_are_each_listed_once(owner, event, other_event):
+    """Owned and organized events are a union of two look-ups (``Event.objects.owned_or_organized_by``): an event
+    the user both owns and organizes, or organizes twice over, is one row."""
+    event.organizers.add(owner)
+    other_event.organizers.add(owner)
+    assert sorted(Event.objects.owned_or_organized_by(owner.pk).values_list("pk", flat=True)) == sorted(
+        [event.pk, other_event.pk]
+    )
+    assert managed_events(owner).count() == 2
