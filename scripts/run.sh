@@ -9,5 +9,5 @@ cd "$(dirname "$0")/.."
 . scripts/venv.sh
 .venv/bin/python manage.py migrate --noinput
 .venv/bin/python manage.py demo
-echo "Admin: http://127.0.0.1:8000/admin/"
+echo "Admin: http://${BIND:-127.0.0.1:8000}/admin/"
 exec .venv/bin/python manage.py runserver "${BIND:-127.0.0.1:8000}"
