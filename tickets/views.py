@@ -17,8 +17,11 @@ from .filters import TicketFilter
 from .models import Ticket
 from .serializers import TicketSerializer
 
-#: The model of a ticket's code, as its foreign key names it (the discounts app builds on tickets: no import).
-CODE_MODEL = Ticket._meta.get_field("discount_code").related_model
+
+def code_model():
+    """The model of a ticket's code, as its foreign key names it (the discounts app builds on tickets: no import).
+    Asked per request, not at import: a lazy foreign key's model exists only once every model is loaded."""
+    return Ticket._meta.get_field("discount_code").related_model
 
 
 def visible_tickets(request):
@@ -146,7 +149,7 @@ class TicketViewSet(ResourceViewSet):
 
     def check_code(self):
         """The code of ``/v1/discount-codes/{id}/tickets`` is the requester's: else 404, as for any code."""
-        if not manages_row(self.request, CODE_MODEL, self.kwargs["code_pk"]):
+        if not manages_row(self.request, code_model(), self.kwargs["code_pk"]):
             raise Http404
 
     def base_queryset(self):
